@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { EpochMsSchema } from './common.js';
+import { IncidentRefSchema } from './incident.js';
+
+/**
+ * A decided action: which runbook with which parameters, on which target, for which incident. Its
+ * `id` is the idempotency key: the same plan is never run twice.
+ *
+ * @example
+ * ```ts
+ * import { ActionPlanSchema } from '@aiops/core';
+ * ActionPlanSchema.parse({
+ *   id: 'a1b2c3d4e5f60718:1:restart-service', incident: { fingerprint: 'a1b2c3d4e5f60718', epoch: 1 },
+ *   runbookId: 'restart-service', parameters: { service: 'checkout' }, target: 'checkout',
+ *   dryRun: false, createdAt: Date.now(),
+ * });
+ * ```
+ */
+export const ActionPlanSchema = z.object({
+  id: z.string().min(1),
+  incident: IncidentRefSchema,
+  runbookId: z.string().min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  target: z.string().optional(),
+  dryRun: z.boolean(),
+  /** Why this action: the analyzer's rationale. */
+  rationale: z.string().optional(),
+  createdAt: EpochMsSchema,
+});
+/** See {@link ActionPlanSchema}. */
+export type ActionPlan = z.infer<typeof ActionPlanSchema>;
+
+const resultBase = {
+  planId: z.string().min(1),
+  runbookId: z.string().min(1),
+  executor: z.string().min(1),
+  target: z.string().optional(),
+  startedAt: EpochMsSchema.optional(),
+  finishedAt: EpochMsSchema.optional(),
+  /** Captured output, truncated by the executor. */
+  output: z.string().optional(),
+};
+
+/**
+ * How an action ended, as a discriminated union on `status`. `succeeded` may ask for verification:
+ * the incident's findings must clear within `verifyWithinMs`, or the incident escalates.
+ *
+ * @example
+ * ```ts
+ * import { ActionResultSchema } from '@aiops/core';
+ * ActionResultSchema.parse({
+ *   status: 'succeeded', planId: 'p1', runbookId: 'restart-service', executor: 'local',
+ *   startedAt: 1, finishedAt: 2, verifyWithinMs: 60_000,
+ * });
+ * ```
+ */
+export const ActionResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded'), ...resultBase, verifyWithinMs: z.number().int().positive().optional() }),
+  z.object({ status: z.literal('failed'), ...resultBase, reason: z.string() }),
+  z.object({ status: z.literal('timed-out'), ...resultBase, reason: z.string() }),
+  z.object({ status: z.literal('cancelled'), ...resultBase, reason: z.string() }),
+  /** Refused or not needed: a guardrail, a cooldown, dry-run, no matching target. */
+  z.object({ status: z.literal('skipped'), ...resultBase, reason: z.string() }),
+  z.object({
+    status: z.literal('awaiting-approval'),
+    ...resultBase,
+    approvalId: z.string().min(1),
+    expiresAt: EpochMsSchema,
+  }),
+]);
+/** See {@link ActionResultSchema}. */
+export type ActionResult = z.infer<typeof ActionResultSchema>;
+/** The possible `status` values of an {@link ActionResult}. */
+export type ActionStatus = ActionResult['status'];

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { EpochMsSchema, SeveritySchema } from './common.js';
+import { IncidentRefSchema } from './incident.js';
+
+/**
+ * A runbook the analyzer proposes, with parameters. Only a proposal: the executor checks the id
+ * against the catalog and the parameters against the runbook's schema before anything runs.
+ *
+ * @example
+ * ```ts
+ * import { ProposedActionSchema } from '@aiops/core';
+ * ProposedActionSchema.parse({
+ *   runbookId: 'restart-service', parameters: { service: 'checkout' },
+ *   rationale: 'errors began after the worker pool exhausted its connections',
+ * });
+ * ```
+ */
+export const ProposedActionSchema = z.object({
+  runbookId: z.string().min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  rationale: z.string(),
+});
+/** See {@link ProposedActionSchema}. */
+export type ProposedAction = z.infer<typeof ProposedActionSchema>;
+
+/**
+ * What an analyzer concludes about an incident: a summary, the probable cause, how sure, how severe,
+ * which evidence supports it, and at most one proposed runbook.
+ *
+ * @example
+ * ```ts
+ * import { AnalysisSchema } from '@aiops/core';
+ * AnalysisSchema.parse({
+ *   incident: { fingerprint: 'a1b2c3d4e5f60718', epoch: 1 }, analyzer: 'offline',
+ *   summary: 'checkout returns 503 on 38% of requests', probableCause: 'a stuck worker pool',
+ *   confidence: 0.8, severity: 'high', evidence: ['finding:0'], proposedAction: null, createdAt: Date.now(),
+ * });
+ * ```
+ */
+export const AnalysisSchema = z.object({
+  incident: IncidentRefSchema,
+  /** Name of the analyzer that answered. */
+  analyzer: z.string().min(1),
+  /** Model id, when a model answered. */
+  model: z.string().optional(),
+  summary: z.string().min(1),
+  probableCause: z.string(),
+  confidence: z.number().min(0).max(1),
+  severity: SeveritySchema,
+  /** References into the context the analyzer saw, e.g. `finding:0`, `template:3`. */
+  evidence: z.array(z.string()).max(50),
+  proposedAction: ProposedActionSchema.nullable(),
+  /** Set when another analyzer answered because the configured one failed. */
+  fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
+  usage: z
+    .object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() })
+    .optional(),
+  createdAt: EpochMsSchema,
+});
+/** See {@link AnalysisSchema}. */
+export type Analysis = z.infer<typeof AnalysisSchema>;

@@ -1,0 +1,280 @@
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { AiopsError } from './errors.js';
+
+/**
+ * One stored value with its version. Versions start at 1 and grow by one on every write, which is
+ * what conditional writes compare against.
+ *
+ * @example
+ * ```ts
+ * import type { StoreItem } from '@aiops/core';
+ * const item: StoreItem<{ count: number }> = { key: 'k', value: { count: 1 }, version: 1 };
+ * ```
+ */
+export interface StoreItem<T = unknown> {
+  readonly key: string;
+  readonly value: T;
+  readonly version: number;
+  /** Epoch milliseconds after which the item is treated as absent. */
+  readonly expiresAt?: number;
+}
+
+/** Options of {@link StateStore.put}. */
+export interface PutOptions {
+  /**
+   * Write only if the stored version equals this one. `0` means "only if absent"; leave it out for an
+   * unconditional write.
+   */
+  readonly expectedVersion?: number;
+  /** Epoch milliseconds after which the item expires. */
+  readonly expiresAt?: number;
+}
+
+/** Options of {@link StateStore.delete}. */
+export interface DeleteOptions {
+  /** Delete only if the stored version equals this one. */
+  readonly expectedVersion?: number;
+}
+
+/** Options of {@link StateStore.list}. */
+export interface ListOptions {
+  /** Most items to return in one page. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/**
+ * What a conditional write returns: the stored item, or a conflict with what is stored now. A
+ * conflict is an expected outcome, not an exception.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * const res = await store.put('lock', { owner: 'a' }, { expectedVersion: 0 });
+ * if (!res.ok) console.log('taken by', res.current?.value);
+ * ```
+ */
+export type PutResult<T = unknown> =
+  | { readonly ok: true; readonly item: StoreItem<T> }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly current: StoreItem<T> | undefined };
+
+/** A page of {@link StateStore.list}, in key order. */
+export interface ListPage<T = unknown> {
+  readonly items: readonly StoreItem<T>[];
+  /** Present when more items follow; pass it back as `cursor`. */
+  readonly cursor?: string;
+}
+
+/**
+ * The durable key-value store behind incidents, the outbox, checkpoints and plugin state. Values are
+ * plain JSON. Implementations: {@link MemoryStateStore} here, a file store in `@aiops/pipeline`, and a
+ * DynamoDB store in `@aiops/ingest`.
+ *
+ * Every write may be conditional on the current version, which is how several workers share one
+ * store safely. Expired items read as absent.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * await store.put('incident/abc', { status: 'open' });
+ * const item = await store.get<{ status: string }>('incident/abc');
+ * await store.put('incident/abc', { status: 'resolved' }, { expectedVersion: item?.version });
+ * ```
+ */
+export interface StateStore {
+  get<T = unknown>(key: string): Promise<StoreItem<T> | undefined>;
+  put<T = unknown>(key: string, value: T, options?: PutOptions): Promise<PutResult<T>>;
+  /** Returns `false` when the item was absent or the version did not match. */
+  delete(key: string, options?: DeleteOptions): Promise<boolean>;
+  list<T = unknown>(prefix: string, options?: ListOptions): Promise<ListPage<T>>;
+  /** Flushes and releases resources. Idempotent. */
+  close?(): Promise<void>;
+}
+
+/** Options of {@link MemoryStateStore}. */
+export interface MemoryStateStoreOptions {
+  /** Clock used for expiry; defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * A {@link StateStore} in memory, with the same semantics as the durable stores: copies in and out,
+ * versions, conditional writes, expiry, sorted pagination. For tests and single-process use.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * await store.put('a/1', 1);
+ * await store.put('a/2', 2);
+ * const page = await store.list<number>('a/');
+ * page.items.map((i) => i.value); // [1, 2]
+ * ```
+ */
+export class MemoryStateStore implements StateStore {
+  readonly #items = new Map<string, StoreItem>();
+  readonly #clock: Clock;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async get<T>(key: string): Promise<StoreItem<T> | undefined> {
+    const item = this.#live(key);
+    return item ? (structuredClone(item) as StoreItem<T>) : undefined;
+  }
+
+  async put<T>(key: string, value: T, options: PutOptions = {}): Promise<PutResult<T>> {
+    assertKey(key);
+    const current = this.#live(key);
+    if (options.expectedVersion !== undefined && (current?.version ?? 0) !== options.expectedVersion) {
+      return {
+        ok: false,
+        reason: 'conflict',
+        current: current ? (structuredClone(current) as StoreItem<T>) : undefined,
+      };
+    }
+    const item: StoreItem<T> = {
+      key,
+      value: structuredClone(value),
+      version: (current?.version ?? 0) + 1,
+      ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+    };
+    this.#items.set(key, item);
+    return { ok: true, item: structuredClone(item) };
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    const current = this.#live(key);
+    if (!current) return false;
+    if (options.expectedVersion !== undefined && current.version !== options.expectedVersion) return false;
+    this.#items.delete(key);
+    return true;
+  }
+
+  async list<T>(prefix: string, options: ListOptions = {}): Promise<ListPage<T>> {
+    return paginate<T>(
+      [...this.#items.keys()].filter((k) => k.startsWith(prefix)).sort(),
+      (k) => this.#live(k) as StoreItem<T> | undefined,
+      options,
+    );
+  }
+
+  /** Number of live items, for tests and stats. */
+  get size(): number {
+    let n = 0;
+    for (const key of this.#items.keys()) if (this.#live(key)) n++;
+    return n;
+  }
+
+  #live(key: string): StoreItem | undefined {
+    const item = this.#items.get(key);
+    if (item?.expiresAt !== undefined && item.expiresAt <= this.#clock.now()) {
+      this.#items.delete(key);
+      return undefined;
+    }
+    return item;
+  }
+}
+
+/**
+ * Builds a {@link ListPage} from sorted keys: helps implementers of {@link StateStore} paginate the
+ * same way. The cursor is the last key returned.
+ *
+ * @example
+ * ```ts
+ * import { paginate } from '@aiops/core';
+ * const data = new Map([['a', 1], ['b', 2]]);
+ * const page = paginate(['a', 'b'], (k) => ({ key: k, value: data.get(k), version: 1 }), { limit: 1 });
+ * page.cursor; // 'a'
+ * ```
+ */
+export function paginate<T>(
+  sortedKeys: readonly string[],
+  read: (key: string) => StoreItem<T> | undefined,
+  options: ListOptions = {},
+): ListPage<T> {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const items: StoreItem<T>[] = [];
+  let last: string | undefined;
+  for (const key of sortedKeys) {
+    if (options.cursor !== undefined && key <= options.cursor) continue;
+    if (items.length >= limit) return { items, ...(last === undefined ? {} : { cursor: last }) };
+    const item = read(key);
+    if (item) {
+      items.push(structuredClone(item));
+      last = key;
+    }
+  }
+  return { items };
+}
+
+/**
+ * Reads every page of {@link StateStore.list}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, listAll } from '@aiops/core';
+ * const all = await listAll(new MemoryStateStore(), 'incident/');
+ * ```
+ */
+export async function listAll<T = unknown>(store: StateStore, prefix: string, pageSize = 500): Promise<StoreItem<T>[]> {
+  const out: StoreItem<T>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<T>(prefix, { limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
+/** Options of {@link updateItem}. */
+export interface UpdateItemOptions {
+  /** How many conflicts to absorb before giving up. Defaults to 10. */
+  readonly maxAttempts?: number;
+  /** Expiry to set on the written item. */
+  readonly expiresAt?: number;
+}
+
+/**
+ * Read-modify-write with optimistic concurrency: reads the item, calls `mutate` with its value (or
+ * `undefined`), writes the result conditionally on the version read, and starts over on a conflict.
+ * Return `undefined` from `mutate` to leave the item as it is.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, updateItem } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * await updateItem<number>(store, 'counter', (n) => (n ?? 0) + 1);
+ * ```
+ */
+export async function updateItem<T>(
+  store: StateStore,
+  key: string,
+  mutate: (current: T | undefined, item: StoreItem<T> | undefined) => T | undefined,
+  options: UpdateItemOptions = {},
+): Promise<StoreItem<T> | undefined> {
+  const maxAttempts = options.maxAttempts ?? 10;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const item = await store.get<T>(key);
+    const next = mutate(item?.value, item);
+    if (next === undefined) return item;
+    const res = await store.put<T>(key, next, {
+      expectedVersion: item?.version ?? 0,
+      ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+    });
+    if (res.ok) return res.item;
+  }
+  throw new AiopsError('STORE_CONFLICT', `updateItem("${key}"): still conflicting after ${maxAttempts} attempts`, {
+    retryable: true,
+  });
+}
+
+function assertKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw new TypeError('store key must be a non-empty string');
+}
