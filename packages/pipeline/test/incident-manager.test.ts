@@ -54,7 +54,10 @@ describe('IncidentManager', () => {
   it('groups by a user fingerprint function', () => {
     const m = new IncidentManager({ fingerprint: (f) => f.labels.service ?? 'none' });
     m.observe(finding(), T0);
-    m.observe(finding({ seriesKey: 'log:checkout-worker', kind: 'new-pattern', severity: 'critical', title: 'panic' }), T0);
+    m.observe(
+      finding({ seriesKey: 'log:checkout-worker', kind: 'new-pattern', severity: 'critical', title: 'panic' }),
+      T0,
+    );
     const [inc] = m.openIncidents();
     expect(m.openIncidents()).toHaveLength(1);
     expect(inc!.fingerprint).toBe('checkout');
@@ -163,9 +166,18 @@ describe('IncidentManager', () => {
 
   it('inhibits a lesser incident on the same service while a bigger one is open', () => {
     const m = new IncidentManager({
-      inhibitRules: [{ source: [{ label: 'kind', value: 'alarm' }], target: [{ label: 'kind', op: '!=', value: 'alarm' }], equal: ['service'] }],
+      inhibitRules: [
+        {
+          source: [{ label: 'kind', value: 'alarm' }],
+          target: [{ label: 'kind', op: '!=', value: 'alarm' }],
+          equal: ['service'],
+        },
+      ],
     });
-    m.observe(finding({ detector: 'alarms', kind: 'alarm', seriesKey: 'alarm:checkout-5xx', severity: 'critical' }), T0);
+    m.observe(
+      finding({ detector: 'alarms', kind: 'alarm', seriesKey: 'alarm:checkout-5xx', severity: 'critical' }),
+      T0,
+    );
     m.observe(finding({ severity: 'medium' }), T0);
     m.observe(finding({ severity: 'medium', labels: { service: 'cart' }, seriesKey: 'log:cart' }), T0);
     const lesser = m.get(m.fingerprintOf(finding()))!;
@@ -206,6 +218,11 @@ describe('matchers', () => {
     const m = new IncidentManager();
     m.observe(finding(), T0);
     const labels = labelsFor(m.openIncidents()[0]!);
-    expect(labels).toMatchObject({ detector: 'error-rate', kind: 'error-rate-spike', service: 'checkout', severity: 'high' });
+    expect(labels).toMatchObject({
+      detector: 'error-rate',
+      kind: 'error-rate-spike',
+      service: 'checkout',
+      severity: 'high',
+    });
   });
 });
