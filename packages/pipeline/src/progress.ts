@@ -47,7 +47,7 @@ export interface EpochProgress {
 export interface NotifierCursor {
   /** Absolute index of the next event to deliver. */
   next: number;
-  /** Failed attempts at that event. */
+  /** Attempts started at that event (a crash mid-attempt counts). */
   attempts: number;
   nextAttemptAt?: number;
   lastError?: string;

@@ -8,6 +8,7 @@ import {
   type DeadLetterRecord,
   type DeadLetterSink,
   type DeadLetterStage,
+  describeError,
   type Executor,
   type Incident,
   type IncidentEvent,
@@ -20,17 +21,10 @@ import {
   type StateStore,
   type StepContext,
   type StoreItem,
-  describeError,
 } from '@aiops/core';
 import type { IncidentRecord, RecordEvent } from './incident-manager.js';
-import {
-  type EpochProgress,
-  type ProgressRecord,
-  emptyProgress,
-  incidentKey,
-  progressKey,
-} from './progress.js';
-import { backoffDelay, withTimeout } from './timing.js';
+import { type EpochProgress, emptyProgress, incidentKey, type ProgressRecord, progressKey } from './progress.js';
+import { backoffDelay, raceDeadline, withTimeout } from './timing.js';
 
 /** Resolved options of the slow path (see `SlowPathOptionsSchema` in the pipeline options). */
 export interface SlowPathConfig {
@@ -137,15 +131,10 @@ export class SlowPath {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Stops taking work, waits for running work until `deadline` (wall clock of the given clock), then aborts it. */
+  /** Stops taking work, waits up to `deadlineMs` (real time) for running work, then aborts it. */
   async stop(deadlineMs: number): Promise<void> {
     if (this.#stopped) return;
-    const idle = this.idle();
-    const timeout = new Promise<void>((resolve) => {
-      const h = this.#deps.clock.setTimeout(resolve, Math.max(0, deadlineMs));
-      void idle.then(() => this.#deps.clock.clearTimeout(h as never));
-    });
-    await Promise.race([idle, timeout]);
+    await raceDeadline(this.idle(), deadlineMs);
     this.#stopped = true;
     this.#queue.clear();
     for (const t of this.#timers.values()) this.#deps.clock.clearTimeout(t.handle as never);
@@ -244,7 +233,11 @@ export class SlowPath {
     };
     if (ev.type === 'updated') {
       return finish((p) =>
-        this.#append(p, { type: 'incident.updated', ...this.#base(fp, ev, 'incident.updated', snapshot), ...(ev.reminder ? { reminder: true } : {}) }),
+        this.#append(p, {
+          type: 'incident.updated',
+          ...this.#base(fp, ev, 'incident.updated', snapshot),
+          ...(ev.reminder ? { reminder: true } : {}),
+        }),
       );
     }
     if (ev.type === 'resolved') {
@@ -253,7 +246,8 @@ export class SlowPath {
         if (ep.verification?.status === 'pending') {
           ep.verification.status = 'verified';
           const plan = ep.plan;
-          if (plan) this.#append(p, { type: 'incident.verified', ...this.#base(fp, ev, 'incident.verified', snapshot), plan });
+          if (plan)
+            this.#append(p, { type: 'incident.verified', ...this.#base(fp, ev, 'incident.verified', snapshot), plan });
         }
         if (ep.approval) {
           const plan = ep.approval.plan;
@@ -281,8 +275,18 @@ export class SlowPath {
     if (!analyzer) return finish();
 
     const analyzeId = `${fp}:${ev.epoch}:analyze`;
-    const analysisOut = await this.#step<Analysis>(fp, analyzeId, 'analyze', analyzer.name, this.#cfg.timeouts.analyzeMs, true, (ctx) =>
-      analyzer.analyze({ incident: snapshot, ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}), history: [] }, ctx),
+    const analysisOut = await this.#step<Analysis>(
+      fp,
+      analyzeId,
+      'analyze',
+      analyzer.name,
+      this.#cfg.timeouts.analyzeMs,
+      true,
+      (ctx) =>
+        analyzer.analyze(
+          { incident: snapshot, ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}), history: [] },
+          ctx,
+        ),
     );
     if (analysisOut.kind === 'wait') return analysisOut.at;
     if (analysisOut.kind === 'failed') {
@@ -306,8 +310,14 @@ export class SlowPath {
     if (!executor || !proposal) return finish();
 
     const planId = `${fp}:${ev.epoch}:plan`;
-    const planOut = await this.#step<PlanDecision>(fp, planId, 'act', executor.name, this.#cfg.timeouts.planMs, true, (ctx) =>
-      executor.plan({ incident: snapshot, analysis, proposal }, ctx),
+    const planOut = await this.#step<PlanDecision>(
+      fp,
+      planId,
+      'act',
+      executor.name,
+      this.#cfg.timeouts.planMs,
+      true,
+      (ctx) => executor.plan({ incident: snapshot, analysis, proposal }, ctx),
     );
     if (planOut.kind === 'wait') return planOut.at;
     if (planOut.kind === 'failed') {
@@ -381,8 +391,14 @@ export class SlowPath {
     }
     const runId = `${fp}:${epoch}:run`;
     // A runbook is never retried on error: the result says what happened and people decide.
-    const out = await this.#step<ActionResult>(fp, runId, 'act', executor.name, this.#cfg.timeouts.runMs, false, (ctx) =>
-      executor.run(plan, ctx),
+    const out = await this.#step<ActionResult>(
+      fp,
+      runId,
+      'act',
+      executor.name,
+      this.#cfg.timeouts.runMs,
+      false,
+      (ctx) => executor.run(plan, ctx),
     );
     if (out.kind === 'wait') return out.at;
     const result: ActionResult =
@@ -397,7 +413,11 @@ export class SlowPath {
       if (result.status === 'succeeded') {
         this.#append(p, { type: 'action.succeeded', ...base('action.succeeded'), plan, result });
         if (result.verifyWithinMs !== undefined) {
-          ep.verification = { planId: plan.id, deadline: this.#deps.clock.now() + result.verifyWithinMs, status: 'pending' };
+          ep.verification = {
+            planId: plan.id,
+            deadline: this.#deps.clock.now() + result.verifyWithinMs,
+            status: 'pending',
+          };
         }
       } else if (result.status === 'skipped' || result.status === 'awaiting-approval') {
         this.#append(p, {
@@ -441,7 +461,8 @@ export class SlowPath {
     const approval = ep.approval;
     const executor = this.#deps.executor;
     if (!approval || !executor?.approvalState) return undefined;
-    if (now < approval.nextCheckAt && now < approval.expiresAt) return Math.min(approval.nextCheckAt, approval.expiresAt);
+    if (now < approval.nextCheckAt && now < approval.expiresAt)
+      return Math.min(approval.nextCheckAt, approval.expiresAt);
     let state: Awaited<ReturnType<NonNullable<Executor['approvalState']>>>;
     try {
       state =
@@ -539,6 +560,10 @@ export class SlowPath {
       }
       const attempt = cursor.attempts + 1;
       const key = `${event.id}:${notifier.name}`;
+      // Count the attempt before making it, so that one a crash interrupts is known as such.
+      await this.#mutate(fp, (q) => {
+        q.cursors[notifier.name] = { ...cursor, next, attempts: attempt };
+      });
       try {
         await withTimeout(
           this.#deps.clock,
@@ -586,7 +611,8 @@ export class SlowPath {
     if (state?.status === 'done') return { kind: 'done', value: state.output as T, commit: () => {} };
     if (state?.status === 'failed') return { kind: 'failed', error: state.lastError ?? 'failed' };
     const now = this.#deps.clock.now();
-    if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) return { kind: 'wait', at: state.nextAttemptAt };
+    if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now)
+      return { kind: 'wait', at: state.nextAttemptAt };
     const attempt = (state?.attempts ?? 0) + 1;
     await this.#mutate(fp, (p) => {
       p.steps[stepId] = { status: 'started', attempts: attempt };
@@ -659,9 +685,7 @@ export class SlowPath {
     };
   }
 
-  async #claim(
-    fp: string,
-  ): Promise<{ ok: true; progress: ProgressRecord } | { ok: false; retryAt: number }> {
+  async #claim(fp: string): Promise<{ ok: true; progress: ProgressRecord } | { ok: false; retryAt: number }> {
     const key = progressKey(fp);
     for (let i = 0; i < 10; i++) {
       const item = (await this.#deps.store.get<ProgressRecord>(key)) ?? undefined;
@@ -727,7 +751,12 @@ export class SlowPath {
     this.#cache.clear();
   }
 
-  async #deadLetter(stage: DeadLetterStage, plugin: string, err: unknown, detail: Record<string, unknown>): Promise<void> {
+  async #deadLetter(
+    stage: DeadLetterStage,
+    plugin: string,
+    err: unknown,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
     const record: DeadLetterRecord = {
       id: `dl-${stage}-${String(detail.step ?? detail.event)}`,
       at: this.#deps.clock.now(),
@@ -771,7 +800,12 @@ function trimLog(p: ProgressRecord, notifiers: readonly Notifier[]): void {
   // Steps of finished epochs are not needed to resume anything.
   const keys = Object.keys(p.epochs).map(Number);
   if (keys.length > 3) {
-    const keep = new Set(keys.sort((a, b) => b - a).slice(0, 3).map(String));
+    const keep = new Set(
+      keys
+        .sort((a, b) => b - a)
+        .slice(0, 3)
+        .map(String),
+    );
     for (const k of Object.keys(p.epochs)) if (!keep.has(k)) delete p.epochs[k];
     for (const id of Object.keys(p.steps)) {
       const epoch = id.split(':')[1];
