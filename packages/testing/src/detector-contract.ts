@@ -12,8 +12,7 @@ import { DetectorHarness, oddSignals, sampleProblems, samplesFor } from './detec
  * const factory: DetectorFactory = () => defineDetector({ name: 'quiet', observe: () => undefined });
  * ```
  */
-// biome-ignore lint/suspicious/noExplicitAny: any state type; `Detector<unknown>` would refuse typed `restore`s.
-export type DetectorFactory = () => Detector<any>;
+export type DetectorFactory = () => Detector<unknown>;
 
 /** Options of {@link runDetectorContract} and {@link checkDetector}. */
 export interface DetectorContractOptions {
