@@ -44,3 +44,4 @@ export type {
 export { createScriptedAnalyzer } from './scripted-analyzer.js';
 export type { SourceContractOptions, SourceFactory } from './source-contract.js';
 export { checkSource, runSourceContract, sourceChecks } from './source-contract.js';
+export { runStateStoreContract } from './store-contract.js';
