@@ -11,6 +11,7 @@ export {
   PluginError,
   ValidationError,
 } from './errors.js';
+export { cloneJson } from './json.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { ActionPlan, ActionResult, ActionStatus } from './schemas/action.js';

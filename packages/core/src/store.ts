@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { AiopsError } from './errors.js';
+import { cloneJson } from './json.js';
 
 /**
  * One stored value with its version. Versions start at 1 and grow by one on every write, which is
@@ -125,7 +126,7 @@ export class MemoryStateStore implements StateStore {
 
   async get<T>(key: string): Promise<StoreItem<T> | undefined> {
     const item = this.#live(key);
-    return item ? (structuredClone(item) as StoreItem<T>) : undefined;
+    return item ? (cloneJson(item) as StoreItem<T>) : undefined;
   }
 
   async put<T>(key: string, value: T, options: PutOptions = {}): Promise<PutResult<T>> {
@@ -135,17 +136,14 @@ export class MemoryStateStore implements StateStore {
       return {
         ok: false,
         reason: 'conflict',
-        current: current ? (structuredClone(current) as StoreItem<T>) : undefined,
+        current: current ? (cloneJson(current) as StoreItem<T>) : undefined,
       };
     }
-    const item: StoreItem<T> = {
-      key,
-      value: structuredClone(value),
-      version: (current?.version ?? 0) + 1,
-      ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
-    };
-    this.#items.set(key, item);
-    return { ok: true, item: structuredClone(item) };
+    const version = (current?.version ?? 0) + 1;
+    const expiry = options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt };
+    this.#items.set(key, { key, value: cloneJson(value), version, ...expiry });
+    // The caller's own value goes back: it is not the stored copy, so nothing is shared.
+    return { ok: true, item: { key, value, version, ...expiry } };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
@@ -206,7 +204,7 @@ export function paginate<T>(
     if (items.length >= limit) return { items, ...(last === undefined ? {} : { cursor: last }) };
     const item = read(key);
     if (item) {
-      items.push(structuredClone(item));
+      items.push(cloneJson(item));
       last = key;
     }
   }

@@ -1,13 +1,14 @@
 import {
+  cloneJson,
   type Finding,
   type Incident,
+  parseOptions,
   SEVERITY_ORDER,
   type Severity,
-  parseOptions,
   stableHash,
 } from '@aiops/core';
 import { z } from 'zod';
-import { InhibitRuleSchema, SilenceSchema, matchesAll } from './matchers.js';
+import { InhibitRuleSchema, matchesAll, SilenceSchema } from './matchers.js';
 
 /**
  * Options of the incident manager: how findings are grouped and when their incident is announced,
@@ -23,19 +24,29 @@ import { InhibitRuleSchema, SilenceSchema, matchesAll } from './matchers.js';
  */
 export const IncidentOptionsSchema = z.object({
   /** Groups findings: findings with the same fingerprint share an incident. Default: (detector, series, kind). */
-  fingerprint: z
-    .custom<(finding: Finding) => string>((v) => typeof v === 'function', 'expected a function')
-    .optional(),
+  fingerprint: z.custom<(finding: Finding) => string>((v) => typeof v === 'function', 'expected a function').optional(),
   /** How long to gather findings after the first before announcing the incident. */
   groupWaitMs: z.number().int().nonnegative().default(0),
   /** Least time between two `incident.updated` events for new findings. */
   groupIntervalMs: z.number().int().positive().default(60_000),
   /** Reminder (`incident.updated` with `reminder: true`) when an incident stays open this long unchanged. */
-  repeatIntervalMs: z.number().int().positive().default(4 * 3_600_000),
+  repeatIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3_600_000),
   /** An open incident with no firing finding for this long resolves as `quiet`. */
-  resolveAfterMs: z.number().int().positive().default(5 * 60_000),
+  resolveAfterMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
   /** How long a resolved incident is kept, so a recurrence opens the next epoch of the same fingerprint. */
-  retentionMs: z.number().int().positive().default(7 * 24 * 3_600_000),
+  retentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3_600_000),
   silences: z.array(SilenceSchema).default([]),
   inhibitRules: z.array(InhibitRuleSchema).default([]),
   /** Most findings kept on an incident (the latest per detector, series and kind). */
@@ -125,7 +136,8 @@ export interface DirtyRecord {
 /** What `observe` did with a finding. */
 export type ObserveOutcome = 'created' | 'reopened' | 'updated' | 'resolved' | 'duplicate' | 'ignored';
 
-const MAX_EVENTS = 50;
+const MAX_EVENTS = 20;
+const MAX_CACHED_FINGERPRINTS = 10_000;
 const MAX_HIGH_WATER = 500;
 const MAX_CACHED_RESOLVED = 10_000;
 
@@ -152,6 +164,7 @@ export class IncidentManager {
   readonly #dirty = new Set<string>();
   readonly #versions = new Map<string, number>();
   readonly #pending = new Map<string, Finding[]>();
+  readonly #fingerprints = new Map<string, string>();
 
   constructor(options: IncidentOptions = {}) {
     this.options = parseOptions(IncidentOptionsSchema, options, 'IncidentManager');
@@ -159,9 +172,15 @@ export class IncidentManager {
 
   /** The fingerprint a finding belongs to. */
   fingerprintOf(finding: Finding): string {
-    return this.options.fingerprint
-      ? this.options.fingerprint(finding)
-      : stableHash(finding.detector, finding.seriesKey, finding.kind);
+    if (this.options.fingerprint) return this.options.fingerprint(finding);
+    const key = `${finding.detector}\u0000${finding.seriesKey}\u0000${finding.kind}`;
+    let fp = this.#fingerprints.get(key);
+    if (fp === undefined) {
+      fp = stableHash(finding.detector, finding.seriesKey, finding.kind);
+      if (this.#fingerprints.size >= MAX_CACHED_FINGERPRINTS) this.#fingerprints.clear();
+      this.#fingerprints.set(key, fp);
+    }
+    return fp;
   }
 
   /** Adds records read from the store (on start, or after a conflicting write), with their versions. */
@@ -199,7 +218,7 @@ export class IncidentManager {
     const out: DirtyRecord[] = [];
     for (const fp of this.#dirty) {
       const record = this.#records.get(fp);
-      if (record) out.push({ fingerprint: fp, record: structuredClone(record), findings: this.#pending.get(fp) ?? [] });
+      if (record) out.push({ fingerprint: fp, record: cloneJson(record), findings: this.#pending.get(fp) ?? [] });
     }
     this.#dirty.clear();
     this.#pending.clear();

@@ -1,17 +1,12 @@
-export { createPipeline } from './pipeline.js';
-export type { Pipeline, PipelineEvents, PipelineFailure, StopOptions } from './pipeline.js';
-export {
-  FastPathOptionsSchema,
-  PipelineOptionsSchema,
-  SlowPathOptionsSchema,
-} from './options.js';
 export type {
-  FastPathOptions,
-  PipelineOptions,
-  ResolvedPipelineOptions,
-  SlowPathOptions,
-} from './options.js';
-export { IncidentManager, IncidentOptionsSchema, labelsFor, severityOf } from './incident-manager.js';
+  DeadLetterLineError,
+  DeadLettersFile,
+  MemoryDeadLetterSinkOptions,
+  NdjsonDeadLetterSinkOptions,
+} from './dead-letter.js';
+export { MemoryDeadLetterSink, NdjsonDeadLetterSink, readDeadLetters, toDeadLetterPayload } from './dead-letter.js';
+export type { FileStateStoreOptions } from './file-store.js';
+export { FileStateStore } from './file-store.js';
 export type {
   DirtyRecord,
   IncidentChange,
@@ -20,9 +15,23 @@ export type {
   ObserveOutcome,
   RecordEvent,
 } from './incident-manager.js';
-export { InhibitRuleSchema, MatcherSchema, SilenceSchema, matchesAll } from './matchers.js';
+export { IncidentManager, IncidentOptionsSchema, labelsFor, severityOf } from './incident-manager.js';
 export type { InhibitRule, Matcher, Silence } from './matchers.js';
-export { emptyProgress, incidentKey, progressKey } from './progress.js';
+export { InhibitRuleSchema, MatcherSchema, matchesAll, SilenceSchema } from './matchers.js';
+export type {
+  FastPathOptions,
+  PipelineOptions,
+  ResolvedPipelineOptions,
+  SlowPathOptions,
+} from './options.js';
+export {
+  FastPathOptionsSchema,
+  PipelineOptionsSchema,
+  SlowPathOptionsSchema,
+} from './options.js';
+export type { Pipeline, PipelineEvents, PipelineFailure, StopOptions } from './pipeline.js';
+export { createPipeline } from './pipeline.js';
 export type { EpochProgress, NotifierCursor, ProgressRecord, StepState } from './progress.js';
+export { emptyProgress, incidentKey, progressKey } from './progress.js';
 export type { PipelineStats } from './stats.js';
-export { backoffDelay, withTimeout } from './timing.js';
+export { backoffDelay, raceDeadline, withTimeout } from './timing.js';

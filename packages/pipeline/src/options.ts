@@ -78,7 +78,11 @@ export const SlowPathOptionsSchema = z.object({
     .object({
       analyzeMs: z.number().int().positive().default(120_000),
       planMs: z.number().int().positive().default(30_000),
-      runMs: z.number().int().positive().default(15 * 60_000),
+      runMs: z
+        .number()
+        .int()
+        .positive()
+        .default(15 * 60_000),
       notifyMs: z.number().int().positive().default(30_000),
     })
     .prefault({}),
@@ -89,7 +93,11 @@ export const SlowPathOptionsSchema = z.object({
       /** Attempts at delivering one event to one notifier before dead-lettering it. */
       notifyMaxAttempts: z.number().int().positive().default(8),
       baseMs: z.number().int().positive().default(1_000),
-      maxMs: z.number().int().positive().default(5 * 60_000),
+      maxMs: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 60_000),
     })
     .prefault({}),
 });

@@ -10,23 +10,23 @@ import {
   type Delivery,
   type Detector,
   type DetectorContext,
+  describeError,
   type Finding,
   FindingSchema,
   type IncidentEvent,
   type Logger,
+  listAll,
   MemoryStateStore,
   type Origin,
   PluginError,
+  parseOptions,
+  quickCheckSignal,
   type Signal,
   SignalSchema,
   type SignalType,
   type Source,
   type StageContext,
   type StateStore,
-  describeError,
-  listAll,
-  parseOptions,
-  quickCheckSignal,
   silentLogger,
   systemClock,
   toIssues,
@@ -40,10 +40,11 @@ import {
   type IncidentRecord,
   type ObserveOutcome,
 } from './incident-manager.js';
-import { PipelineOptionsSchema, type PipelineOptions, type ResolvedPipelineOptions } from './options.js';
+import { type PipelineOptions, PipelineOptionsSchema, type ResolvedPipelineOptions } from './options.js';
 import { incidentKey } from './progress.js';
 import { SlowPath } from './slow-path.js';
-import { type PipelineStats, createStats } from './stats.js';
+import { createStats, type PipelineStats } from './stats.js';
+import { raceDeadline } from './timing.js';
 
 /**
  * A failure the pipeline absorbed: which stage, which plugin, what went wrong. The pipeline keeps
@@ -172,7 +173,8 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   readonly #fastAbort = new AbortController();
   readonly #ctx: StageContext;
   readonly #sourceLoops: Promise<void>[] = [];
-  #commitChain: Promise<void> = Promise.resolve();
+  #pending: BatchWork[] = [];
+  #flushing: Promise<void> | undefined;
   #uncommitted = 0;
   #commitWaiters: Array<() => void> = [];
   #timer: unknown;
@@ -181,6 +183,8 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
   #dlSeq = 0;
+  /** Whether anything consumes incident events: without analyzer, executor or notifiers, there is no slow path. */
+  readonly #hasSlowPath: boolean;
   #sourcesEnded = 0;
 
   constructor(o: ResolvedPipelineOptions) {
@@ -193,6 +197,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     this.incidents = new IncidentManager(o.incidents);
     this.#detectorCtx = { clock: this.#clock, logger: this.#logger };
     this.#ctx = { clock: this.#clock, logger: this.#logger, store: this.store, signal: this.#fastAbort.signal };
+    this.#hasSlowPath = Boolean(o.analyzer || o.executor || o.notifiers.length > 0);
     this.#byType = { log: [], metric: [], alarm: [], event: [] };
     for (const d of o.detectors) {
       for (const t of d.signalTypes ?? (['log', 'metric', 'alarm', 'event'] as const)) this.#byType[t].push(d);
@@ -261,7 +266,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     }
     for (const n of this.#o.notifiers) await n.start?.(this.#ctx);
     this.#lastSnapshotAt = this.#clock.now();
-    await this.#slow.scan();
+    if (this.#hasSlowPath) await this.#slow.scan();
     for (const source of this.#o.sources) this.#sourceLoops.push(this.#runSource(source));
     this.#scheduleTick();
     this.#scheduleScan();
@@ -274,7 +279,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   async #stop(deadlineMs: number): Promise<void> {
-    const startedAt = this.#clock.now();
+    const startedAt = Date.now();
     await this.#starting?.catch(() => undefined);
     this.#clock.clearTimeout(this.#timer as never);
     this.#clock.clearTimeout(this.#scanTimer as never);
@@ -282,16 +287,16 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     this.#scanTimer = undefined;
     await Promise.allSettled(this.#o.sources.map(async (s) => s.stop?.()));
     const sourcesDone = Promise.allSettled(this.#sourceLoops);
-    const gotThere = await raceDeadline(this.#clock, sourcesDone, deadlineMs);
+    const gotThere = await raceDeadline(sourcesDone, deadlineMs);
     if (!gotThere) this.#fastAbort.abort(new AiopsError('ABORTED', 'pipeline stop deadline reached'));
     await sourcesDone;
     this.#flushDetectors();
     this.incidents.tick(this.#clock.now(), (c) => this.#onChange(c));
     this.#commit({ deliveries: [], deadLetters: [] });
-    await this.#commitChain;
+    await this.#commitsSettled();
     await this.#snapshotDetectors();
     this.#fastAbort.abort(new AiopsError('ABORTED', 'pipeline stopped'));
-    const left = Math.max(0, deadlineMs - (this.#clock.now() - startedAt));
+    const left = Math.max(0, deadlineMs - (Date.now() - startedAt));
     await this.#slow.stop(left);
     const stops = [
       ...this.#o.notifiers.map((n) => ['notifier', n.name, () => n.stop?.()] as const),
@@ -312,10 +317,10 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
 
   async drained(): Promise<void> {
     await Promise.allSettled(this.#sourceLoops);
-    await this.#commitChain;
+    await this.#commitsSettled();
     for (;;) {
       await this.#slow.idle();
-      await this.#commitChain;
+      await this.#commitsSettled();
       const p = this.#slow.pending;
       if (p.queued === 0 && p.active === 0) return;
     }
@@ -362,7 +367,11 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
       if (payload.type === 'signals') {
         signals = payload.signals;
       } else {
-        const record = { data: payload.data, origin: delivery.origin, ...(payload.contentType ? { contentType: payload.contentType } : {}) };
+        const record = {
+          data: payload.data,
+          origin: delivery.origin,
+          ...(payload.contentType ? { contentType: payload.contentType } : {}),
+        };
         let decoder: Decoder | undefined;
         try {
           decoder = decoders.length === 1 ? decoders[0] : decoders.find((d) => !d.matches || d.matches(record));
@@ -412,7 +421,14 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         out = detector.observe(signal, this.#detectorCtx);
       } catch (err) {
         this.#stats.detectorErrors++;
-        this.#deadLetterRecord(work, delivery, 'detect', detector.name, new PluginError('detector', detector.name, err), signal);
+        this.#deadLetterRecord(
+          work,
+          delivery,
+          'detect',
+          detector.name,
+          new PluginError('detector', detector.name, err),
+          signal,
+        );
         continue;
       }
       if (out !== undefined) this.#findings(out, detector, work, delivery);
@@ -441,7 +457,13 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     }
   }
 
-  #badFinding(detector: Detector, work: BatchWork | undefined, delivery: Delivery | undefined, why: string, value: unknown): void {
+  #badFinding(
+    detector: Detector,
+    work: BatchWork | undefined,
+    delivery: Delivery | undefined,
+    why: string,
+    value: unknown,
+  ): void {
     this.#stats.detectorErrors++;
     const err = new PluginError('detector', detector.name, new Error(why));
     if (work && delivery) this.#deadLetterRecord(work, delivery, 'detect', detector.name, err, value);
@@ -461,7 +483,10 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     err: unknown,
     payload: unknown,
   ): void {
-    work.deadLetters.push({ delivery, write: this.#writeDeadLetter(stage, plugin, err, delivery.origin, payload, delivery.id) });
+    work.deadLetters.push({
+      delivery,
+      write: this.#writeDeadLetter(stage, plugin, err, delivery.origin, payload, delivery.id),
+    });
   }
 
   async #writeDeadLetter(
@@ -494,19 +519,37 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   /**
-   * Writes the incident changes of the work so far, then settles the batch's deliveries: ack when
-   * everything they caused is durable, nack otherwise. Commits run one after another, in order.
+   * Queues a batch for the next commit. Commits are grouped: while one is being written, the
+   * batches that arrive meanwhile wait and share the next write, so a fast stream on a slow store
+   * writes each changed incident once per commit rather than once per batch.
    */
   #commit(work: BatchWork): void {
-    const dirty = this.incidents.takeDirty();
-    const snapshotDue =
-      this.#o.fastPath.snapshotIntervalMs > 0 &&
-      this.#clock.now() - this.#lastSnapshotAt >= this.#o.fastPath.snapshotIntervalMs;
-    if (snapshotDue) this.#lastSnapshotAt = this.#clock.now();
-    if (dirty.length === 0 && work.deliveries.length === 0 && !snapshotDue) return;
-    const n = work.deliveries.length;
-    this.#uncommitted += n;
-    const run = async (): Promise<void> => {
+    if (work.deliveries.length === 0 && work.deadLetters.length === 0 && this.incidents.dirtyCount === 0) return;
+    this.#pending.push(work);
+    this.#uncommitted += work.deliveries.length;
+    this.#flushing ??= this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  /** Resolves when every queued batch has been committed and settled. */
+  async #commitsSettled(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /**
+   * Writes the incident changes made so far, then settles the grouped deliveries: ack when
+   * everything they caused is durable, nack otherwise.
+   */
+  async #flushLoop(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const group = this.#pending;
+      this.#pending = [];
+      const dirty = this.incidents.takeDirty();
+      const now = this.#clock.now();
+      const snapshotDue =
+        this.#o.fastPath.snapshotIntervalMs > 0 && now - this.#lastSnapshotAt >= this.#o.fastPath.snapshotIntervalMs;
+      if (snapshotDue) this.#lastSnapshotAt = now;
       let ok = true;
       try {
         await this.#writeIncidents(dirty);
@@ -516,30 +559,33 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         this.incidents.markDirty(dirty.map((d) => d.fingerprint));
         this.#fail('store', 'incident-store', err, false);
       }
-      const failedDl = new Set<Delivery>();
-      for (const dl of work.deadLetters) if (!(await dl.write)) failedDl.add(dl.delivery);
-      for (const d of work.deliveries) {
-        if (ok && !failedDl.has(d)) {
-          settle(() => d.ack());
-          this.#stats.deliveries.acked++;
-        } else {
-          settle(() => d.nack(ok ? 'dead-letter write failed' : 'incident store write failed'));
-          this.#stats.deliveries.nacked++;
+      let n = 0;
+      for (const work of group) {
+        const failedDl = new Set<Delivery>();
+        for (const dl of work.deadLetters) if (!(await dl.write)) failedDl.add(dl.delivery);
+        for (const d of work.deliveries) {
+          if (ok && !failedDl.has(d)) {
+            settle(() => d.ack());
+            this.#stats.deliveries.acked++;
+          } else {
+            settle(() => d.nack(ok ? 'dead-letter write failed' : 'incident store write failed'));
+            this.#stats.deliveries.nacked++;
+          }
         }
+        n += work.deliveries.length;
       }
       this.#uncommitted -= n;
       if (dirty.length > 0) this.#stats.commits++;
       this.emit('commit', { deliveries: n, incidents: dirty.length });
-      for (const d of dirty) {
-        if (d.record.events.length > 0) this.#slow.wake(d.fingerprint);
+      if (this.#hasSlowPath) {
+        for (const d of dirty) if (d.record.events.length > 0) this.#slow.wake(d.fingerprint);
       }
       if (this.#uncommitted < this.#o.fastPath.maxUncommittedDeliveries) {
         const waiters = this.#commitWaiters;
         this.#commitWaiters = [];
         for (const w of waiters) w();
       }
-    };
-    this.#commitChain = this.#commitChain.then(run, run);
+    }
   }
 
   async #writeIncidents(dirty: readonly DirtyRecord[]): Promise<void> {
@@ -548,7 +594,9 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
       let record = d.record;
       for (let attempt = 1; ; attempt++) {
         const expiresAt =
-          record.incident.status === 'resolved' ? (record.incident.resolvedAt ?? this.#clock.now()) + retention : undefined;
+          record.incident.status === 'resolved'
+            ? (record.incident.resolvedAt ?? this.#clock.now()) + retention
+            : undefined;
         const res = await this.store.put(incidentKey(d.fingerprint), record, {
           expectedVersion: this.incidents.versionOf(d.fingerprint),
           ...(expiresAt === undefined ? {} : { expiresAt }),
@@ -558,9 +606,13 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
           break;
         }
         if (attempt >= 5) {
-          throw new AiopsError('STORE_CONFLICT', `incident ${d.fingerprint}: still conflicting after ${attempt} writes`, {
-            retryable: true,
-          });
+          throw new AiopsError(
+            'STORE_CONFLICT',
+            `incident ${d.fingerprint}: still conflicting after ${attempt} writes`,
+            {
+              retryable: true,
+            },
+          );
         }
         // Another worker changed this incident: adopt its record and apply our findings on top.
         this.#stats.storeConflicts++;
@@ -593,7 +645,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   #scheduleScan(): void {
-    if (this.#stopping) return;
+    if (this.#stopping || !this.#hasSlowPath) return;
     this.#scanTimer = this.#clock.setTimeout(() => {
       this.#slow
         .scan()
@@ -610,7 +662,9 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         out = d.flush(this.#detectorCtx);
       } catch (err) {
         this.#stats.detectorErrors++;
-        void this.#writeDeadLetter('detect', d.name, new PluginError('detector', d.name, err), undefined, { flush: true });
+        void this.#writeDeadLetter('detect', d.name, new PluginError('detector', d.name, err), undefined, {
+          flush: true,
+        });
         continue;
       }
       if (out !== undefined) this.#findings(out, d, undefined);
@@ -665,17 +719,5 @@ function assertUniqueNames(what: string, plugins: ReadonlyArray<{ readonly name:
       ]);
     }
     seen.add(p.name);
-  }
-}
-
-async function raceDeadline(clock: Clock, p: Promise<unknown>, ms: number): Promise<boolean> {
-  let handle: unknown;
-  const timeout = new Promise<false>((resolve) => {
-    handle = clock.setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true as const), timeout]);
-  } finally {
-    clock.clearTimeout(handle as never);
   }
 }

@@ -5,6 +5,7 @@ import {
   type Analysis,
   type Analyzer,
   type Clock,
+  cloneJson,
   type DeadLetterRecord,
   type DeadLetterSink,
   type DeadLetterStage,
@@ -713,7 +714,7 @@ export class SlowPath {
     const run = prev.then(async () => {
       const item = this.#cache.get(fp);
       if (!item) throw new ClaimLost(`no claim on ${fp}`);
-      const next = structuredClone(item.value);
+      const next = cloneJson(item.value);
       if (fn(next) === false) return item.value;
       const known = new Set(item.value.log.map((e) => e.id));
       const added = next.log.filter((e) => !known.has(e.id));

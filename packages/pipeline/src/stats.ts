@@ -1,4 +1,5 @@
 import type { IncidentEvent } from '@aiops/core';
+import { cloneJson } from '@aiops/core';
 import type { IncidentChange } from './incident-manager.js';
 
 /**
@@ -100,8 +101,12 @@ export function createStats() {
           break;
       }
     },
-    snapshot(live: { uncommittedDeliveries: number; openIncidents: number; slowPath: PipelineStats['slowPath'] }): PipelineStats {
-      const copy = structuredClone({
+    snapshot(live: {
+      uncommittedDeliveries: number;
+      openIncidents: number;
+      slowPath: PipelineStats['slowPath'];
+    }): PipelineStats {
+      const copy = cloneJson({
         deliveries: c.deliveries,
         records: c.records,
         signals: c.signals,

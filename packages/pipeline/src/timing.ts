@@ -63,3 +63,25 @@ export async function withTimeout<T>(
     parent?.removeEventListener('abort', onParent);
   }
 }
+
+/**
+ * Whether `p` settles within `ms` of real time. Stop deadlines are about the process being asked to
+ * exit, so they use real timers even when the pipeline runs on a manual clock.
+ *
+ * @example
+ * ```ts
+ * import { raceDeadline } from '@aiops/pipeline';
+ * const inTime = await raceDeadline(new Promise((r) => setTimeout(r, 10)), 1_000); // true
+ * ```
+ */
+export async function raceDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let handle: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    handle = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([p.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(handle);
+  }
+}
