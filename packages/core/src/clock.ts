@@ -1,5 +1,7 @@
-/** An opaque handle returned by {@link Clock.setTimeout}. */
-export type TimerHandle = { readonly __timer: unique symbol } | object;
+import { AiopsError } from './errors.js';
+
+/** An opaque handle returned by {@link Clock.setTimeout}: only ever passed back to `clearTimeout`. */
+export type TimerHandle = unknown;
 
 /**
  * The source of time for every stage. Production code uses {@link systemClock}; tests use
@@ -120,7 +122,10 @@ export class ManualClock implements Clock {
     await flushMicrotasks();
   }
 
-  /** Sets the time directly; timers that fall due are fired as by {@link ManualClock.advance}. */
+  /**
+   * Moves time forward to `ms`, firing timers that fall due as {@link ManualClock.advance} does.
+   * Time never goes back: an earlier `ms` leaves the clock where it is.
+   */
   set(ms: number): void {
     this.advance(Math.max(0, ms - this.#now));
   }
@@ -151,12 +156,12 @@ async function flushMicrotasks(): Promise<void> {
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const onAbort = (): void => {
       clock.clearTimeout(handle);
-      reject(signal?.reason);
+      reject(abortReason(signal));
     };
     const handle = clock.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -164,4 +169,22 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The reason an aborted signal gives, always as an `Error`: the reason itself when it is one, else
+ * an `ABORTED` {@link AiopsError} that carries it as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { abortReason } from '@aiops/core';
+ * const ac = new AbortController();
+ * ac.abort('shutting down');
+ * abortReason(ac.signal).message; // 'aborted: shutting down'
+ * ```
+ */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new AiopsError('ABORTED', `aborted${reason === undefined ? '' : `: ${String(reason)}`}`, { cause: reason });
 }

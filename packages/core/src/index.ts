@@ -1,5 +1,5 @@
 export type { Clock, TimerHandle } from './clock.js';
-export { ManualClock, sleep, systemClock } from './clock.js';
+export { abortReason, ManualClock, sleep, systemClock } from './clock.js';
 export type { DeadLetterRecord, DeadLetterSink, DeadLetterStage } from './dead-letter.js';
 export { DeadLetterRecordSchema, DeadLetterStageSchema, stableHash } from './dead-letter.js';
 export type { AiopsErrorCode, AiopsErrorOptions, ConfigIssue } from './errors.js';
@@ -11,11 +11,17 @@ export {
   PluginError,
   ValidationError,
 } from './errors.js';
-export { cloneJson } from './json.js';
+export { assertJson, cloneJson } from './json.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { ActionPlan, ActionResult, ActionStatus } from './schemas/action.js';
-export { ActionPlanSchema, ActionResultSchema } from './schemas/action.js';
+export {
+  ActionPlanSchema,
+  ActionResultSchema,
+  AwaitingApprovalResultSchema,
+  FailedActionResultSchema,
+  SucceededActionResultSchema,
+} from './schemas/action.js';
 export type { Analysis, ProposedAction } from './schemas/analysis.js';
 export { AnalysisSchema, ProposedActionSchema } from './schemas/analysis.js';
 export type { Attributes, Labels, Origin, Severity } from './schemas/common.js';
@@ -55,6 +61,7 @@ export {
   AlarmSignalSchema,
   AlarmStateSchema,
   EventSignalSchema,
+  escapeKey,
   LogLevelSchema,
   LogSignalSchema,
   MetricSignalSchema,

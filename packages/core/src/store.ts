@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { AiopsError } from './errors.js';
-import { cloneJson } from './json.js';
+import { assertJson, cloneJson } from './json.js';
 
 /**
  * One stored value with its version. Versions start at 1 and grow by one on every write, which is
@@ -131,6 +131,10 @@ export class MemoryStateStore implements StateStore {
 
   async put<T>(key: string, value: T, options: PutOptions = {}): Promise<PutResult<T>> {
     assertKey(key);
+    assertJson(value);
+    if (options.expiresAt !== undefined && !Number.isFinite(options.expiresAt)) {
+      throw new TypeError(`expiresAt must be a finite number of epoch ms, got ${options.expiresAt}`);
+    }
     const current = this.#live(key);
     if (options.expectedVersion !== undefined && (current?.version ?? 0) !== options.expectedVersion) {
       return {
@@ -197,6 +201,7 @@ export function paginate<T>(
   options: ListOptions = {},
 ): ListPage<T> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  if (!(limit > 0)) throw new TypeError(`list limit must be a positive number, got ${options.limit}`);
   const items: StoreItem<T>[] = [];
   let last: string | undefined;
   for (const key of sortedKeys) {
@@ -221,6 +226,7 @@ export function paginate<T>(
  * ```
  */
 export async function listAll<T = unknown>(store: StateStore, prefix: string, pageSize = 500): Promise<StoreItem<T>[]> {
+  if (!(pageSize > 0)) throw new TypeError(`listAll page size must be a positive number, got ${pageSize}`);
   const out: StoreItem<T>[] = [];
   let cursor: string | undefined;
   do {
@@ -233,7 +239,7 @@ export async function listAll<T = unknown>(store: StateStore, prefix: string, pa
 
 /** Options of {@link updateItem}. */
 export interface UpdateItemOptions {
-  /** How many conflicts to absorb before giving up. Defaults to 10. */
+  /** How many attempts before giving up, with a short jittered pause after each conflict. Defaults to 20. */
   readonly maxAttempts?: number;
   /** Expiry to set on the written item. */
   readonly expiresAt?: number;
@@ -257,8 +263,12 @@ export async function updateItem<T>(
   mutate: (current: T | undefined, item: StoreItem<T> | undefined) => T | undefined,
   options: UpdateItemOptions = {},
 ): Promise<StoreItem<T> | undefined> {
-  const maxAttempts = options.maxAttempts ?? 10;
+  const maxAttempts = options.maxAttempts ?? 20;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (attempt > 1) {
+      // Jittered backoff spreads contending writers apart, so they stop colliding.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    }
     const item = await store.get<T>(key);
     const next = mutate(item?.value, item);
     if (next === undefined) return item;

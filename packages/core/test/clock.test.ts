@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { ManualClock, sleep, stableHash, systemClock } from '@aiops/core';
+import { AiopsError, ManualClock, sleep, stableHash, systemClock } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 
 describe('ManualClock', () => {
@@ -142,7 +142,12 @@ describe('sleep', () => {
 
   it('rejects at once when the signal has already aborted', async () => {
     const clock = new ManualClock(0);
-    await expect(sleep(clock, 10, AbortSignal.abort('gone'))).rejects.toBe('gone');
+    const err = await sleep(clock, 10, AbortSignal.abort('gone')).catch((e: unknown) => e);
+    expect(AiopsError.is(err, 'ABORTED')).toBe(true);
+    expect((err as Error).message).toBe('aborted: gone');
+    expect((err as Error).cause).toBe('gone');
+    const reason = new Error('stop');
+    await expect(sleep(clock, 10, AbortSignal.abort(reason))).rejects.toBe(reason);
     expect(clock.pendingTimers).toBe(0);
   });
 

@@ -51,7 +51,7 @@ const logSignal = fc.record({
 });
 
 const stats = fc
-  .tuple(finite, finite, finite, fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }))
+  .tuple(finite, finite, finite, fc.double({ min: 1, noNaN: true, noDefaultInfinity: true }))
   .map(([a, b, sum, count]) => ({ min: Math.min(a, b), max: Math.max(a, b), sum, count }));
 
 const metricSignal = fc
@@ -216,16 +216,17 @@ describe('seriesKeyOf', () => {
     expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x', service: 'checkout', logGroup: '/ecs/c' })).toBe(
       'log:checkout',
     );
-    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x', logGroup: '/ecs/c' })).toBe('log:/ecs/c');
-    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x' })).toBe('log:unknown');
+    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x', logGroup: '/ecs/c' })).toBe('loggroup:/ecs/c');
+    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x' })).toBe('log:');
+    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: 'x', service: 'unknown' })).toBe('log:unknown');
     expect(
       seriesKeyOf({ type: 'metric', timestamp: 0, namespace: 'AWS/EC2', name: 'CPU', dimensions: {}, value: 1 }),
-    ).toBe('metric:AWS/EC2/CPU');
+    ).toBe('metric:AWS/EC2|CPU');
     expect(seriesKeyOf({ type: 'alarm', timestamp: 0, alarmName: 'a-5xx', state: 'ALARM', reason: '' })).toBe(
       'alarm:a-5xx',
     );
     expect(seriesKeyOf({ type: 'event', timestamp: 0, source: 'aws.ecs', detailType: 'Stop', detail: {} })).toBe(
-      'event:aws.ecs/Stop',
+      'event:aws.ecs|Stop',
     );
   });
 
@@ -238,7 +239,37 @@ describe('seriesKeyOf', () => {
       dimensions: { Zone: 'a', LoadBalancer: 'app/x' },
       value: 1,
     };
-    expect(seriesKeyOf(m)).toBe('metric:AWS/ELB/5XX{LoadBalancer=app/x,Zone=a}');
+    expect(seriesKeyOf(m)).toBe('metric:AWS/ELB|5XX{LoadBalancer=app/x,Zone=a}');
+  });
+
+  it('never gives two different series the same key', () => {
+    const metric = (namespace: string, name: string, dimensions: Record<string, string>): Signal => ({
+      type: 'metric',
+      timestamp: 0,
+      namespace,
+      name,
+      dimensions,
+      value: 1,
+    });
+    expect(seriesKeyOf(metric('N', 'm', { a: 'b,c=d' }))).not.toBe(seriesKeyOf(metric('N', 'm', { a: 'b', c: 'd' })));
+    expect(seriesKeyOf(metric('App/api', 'Errors', {}))).not.toBe(seriesKeyOf(metric('App', 'api/Errors', {})));
+    expect(seriesKeyOf(metric('App|x', 'y', {}))).not.toBe(seriesKeyOf(metric('App', 'x|y', {})));
+    expect(seriesKeyOf({ type: 'log', timestamp: 0, message: '', service: '/g' })).not.toBe(
+      seriesKeyOf({ type: 'log', timestamp: 0, message: '', logGroup: '/g' }),
+    );
+    const parts = fc.tuple(fc.string(), fc.string(), fc.dictionary(fc.string(), fc.string()));
+    fc.assert(
+      fc.property(parts, parts, ([n1, m1, d1], [n2, m2, d2]) => {
+        const same =
+          n1 === n2 &&
+          m1 === m2 &&
+          JSON.stringify(Object.entries(d1).sort()) === JSON.stringify(Object.entries(d2).sort());
+        const k1 = seriesKeyOf(metric(n1 || 'n', m1 || 'm', d1));
+        const k2 = seriesKeyOf(metric(n2 || 'n', m2 || 'm', d2));
+        return same || n1 === '' || n2 === '' || m1 === '' || m2 === '' ? true : k1 !== k2;
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('does not depend on the order of dimensions', () => {

@@ -1,8 +1,11 @@
 import {
   type ActionPlan,
+  ActionPlanSchema,
   type ActionResult,
+  ActionResultSchema,
   AiopsError,
   type Analysis,
+  AnalysisSchema,
   type Analyzer,
   type Clock,
   cloneJson,
@@ -18,6 +21,7 @@ import {
   type Logger,
   type Notifier,
   type PlanDecision,
+  parseOrThrow,
   type RunbookCatalogView,
   type StateStore,
   type StepContext,
@@ -66,8 +70,6 @@ type StepOutcome<T> =
   | { readonly kind: 'failed'; readonly error: string };
 
 class ClaimLost extends Error {}
-
-const FAILED_STATUSES = new Set<ActionResult['status']>(['failed', 'timed-out', 'cancelled']);
 
 /**
  * The slow side of the pipeline: reads incident records from the store and, per incident, analyzes,
@@ -283,11 +285,11 @@ export class SlowPath {
       analyzer.name,
       this.#cfg.timeouts.analyzeMs,
       true,
-      (ctx) =>
-        analyzer.analyze(
-          { incident: snapshot, ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}), history: [] },
-          ctx,
-        ),
+      async (ctx) => {
+        const catalog = this.#deps.catalog ? { catalog: this.#deps.catalog } : {};
+        const answer = await analyzer.analyze({ incident: snapshot, ...catalog, history: [] }, ctx);
+        return parseOrThrow(AnalysisSchema, answer, `analysis from "${analyzer.name}"`);
+      },
     );
     if (analysisOut.kind === 'wait') return analysisOut.at;
     if (analysisOut.kind === 'failed') {
@@ -318,7 +320,11 @@ export class SlowPath {
       executor.name,
       this.#cfg.timeouts.planMs,
       true,
-      (ctx) => executor.plan({ incident: snapshot, analysis, proposal }, ctx),
+      async (ctx) => {
+        const decision = await executor.plan({ incident: snapshot, analysis, proposal }, ctx);
+        if (decision.plan) parseOrThrow(ActionPlanSchema, decision.plan, `plan from "${executor.name}"`);
+        return decision;
+      },
     );
     if (planOut.kind === 'wait') return planOut.at;
     if (planOut.kind === 'failed') {
@@ -399,7 +405,7 @@ export class SlowPath {
       executor.name,
       this.#cfg.timeouts.runMs,
       false,
-      (ctx) => executor.run(plan, ctx),
+      async (ctx) => parseOrThrow(ActionResultSchema, await executor.run(plan, ctx), `result from "${executor.name}"`),
     );
     if (out.kind === 'wait') return out.at;
     const result: ActionResult =
@@ -427,7 +433,7 @@ export class SlowPath {
           plan,
           reason: result.status === 'skipped' ? result.reason : 'the executor asked for approval at run time',
         });
-      } else if (FAILED_STATUSES.has(result.status)) {
+      } else if (result.status === 'failed' || result.status === 'timed-out' || result.status === 'cancelled') {
         this.#append(p, { type: 'action.failed', ...base('action.failed'), plan, result });
         this.#append(p, {
           type: 'incident.escalated',

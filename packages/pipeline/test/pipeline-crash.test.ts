@@ -18,7 +18,10 @@ afterAll(async () => {
 /** Runs the pipeline child; kills it `killAfterMs` after it is ready, or lets it finish. */
 function run(killAfterMs: number | undefined): Promise<{ finished: boolean; killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -78,7 +81,14 @@ describe('crash safety on the file store', () => {
     for (const { value } of incidents) {
       const fp = value.incident.fingerprint;
       expected.push(`${fp}:1:analyze`, `${fp}:1:plan`, `${fp}:1:run`);
-      for (const e of ['1:1:incident.opened', '1:incident.analyzed', '1:action.started', '1:action.succeeded', '1:incident.verified', '1:2:incident.resolved']) {
+      for (const e of [
+        '1:1:incident.opened',
+        '1:incident.analyzed',
+        '1:action.started',
+        '1:action.succeeded',
+        '1:incident.verified',
+        '1:2:incident.resolved',
+      ]) {
         expected.push(`${fp}:${e}:effects`);
       }
     }
@@ -102,7 +112,17 @@ describe('crash safety on the file store', () => {
     const retried = invocations.filter((i) => i.attempt > 1).length;
     const effectAlreadyApplied = invocations.filter((i) => !i.applied).length;
     console.log(
-      JSON.stringify({ crashTest: { kills, finishedEarly, incidents: incidents.length, effects: keys.length, invocations: invocations.length, stepsRetriedAfterKill: retried, effectAlreadyApplied } }),
+      JSON.stringify({
+        crashTest: {
+          kills,
+          finishedEarly,
+          incidents: incidents.length,
+          effects: keys.length,
+          invocations: invocations.length,
+          stepsRetriedAfterKill: retried,
+          effectAlreadyApplied,
+        },
+      }),
     );
   }, 240_000);
 });

@@ -144,7 +144,7 @@ export function oddSignals(detector: Detector, samples: readonly Signal[]): Sign
         const { value: _value, ...noValue } = metric;
         out.push(
           ...[0, -1, -1e12, 1e12, Number.MAX_SAFE_INTEGER, Number.MIN_VALUE].map((value) => ({ ...metric, value })),
-          { ...noValue, stats: { min: 0, max: 0, sum: 0, count: 0 } },
+          { ...noValue, stats: { min: 0, max: 0, sum: 0, count: 1 } },
           { ...noValue, stats: { min: -5, max: 1e9, sum: 2e9, count: 3 }, percentiles: { p99: 1e9 } },
           { ...metric, dimensions: {}, timestamp: 0 },
           { ...metric, timestamp: far },

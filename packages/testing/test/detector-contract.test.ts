@@ -218,7 +218,7 @@ describe('checkDetector', () => {
     );
   });
 
-  it('catches a detector whose score turns NaN on a statistic set of zero samples', async () => {
+  it('catches a detector whose score turns NaN on an odd statistic set', async () => {
     const v = await checkDetector(
       () =>
         defineDetector({
@@ -226,7 +226,7 @@ describe('checkDetector', () => {
           signalTypes: ['metric'],
           observe: (s) => {
             if (s.type !== 'metric') return undefined;
-            const mean = s.value ?? (s.stats ? s.stats.sum / s.stats.count : 0);
+            const mean = s.value ?? (s.stats ? s.stats.sum / (s.stats.max - s.stats.min) : 0);
             return mean > 1e6 || Number.isNaN(mean) ? { ...makeFinding(s, 'mean'), score: mean / mean } : undefined;
           },
         }),

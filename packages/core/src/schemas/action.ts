@@ -41,6 +41,23 @@ const resultBase = {
   output: z.string().optional(),
 };
 
+const SucceededResult = z.object({
+  status: z.literal('succeeded'),
+  ...resultBase,
+  verifyWithinMs: z.number().int().positive().optional(),
+});
+const FailedResult = z.object({ status: z.literal('failed'), ...resultBase, reason: z.string() });
+const TimedOutResult = z.object({ status: z.literal('timed-out'), ...resultBase, reason: z.string() });
+const CancelledResult = z.object({ status: z.literal('cancelled'), ...resultBase, reason: z.string() });
+/** Refused or not needed: a guardrail, a cooldown, dry-run, no matching target. */
+const SkippedResult = z.object({ status: z.literal('skipped'), ...resultBase, reason: z.string() });
+const AwaitingApprovalResult = z.object({
+  status: z.literal('awaiting-approval'),
+  ...resultBase,
+  approvalId: z.string().min(1),
+  expiresAt: EpochMsSchema,
+});
+
 /**
  * How an action ended, as a discriminated union on `status`. `succeeded` may ask for verification:
  * the incident's findings must clear within `verifyWithinMs`, or the incident escalates.
@@ -55,20 +72,49 @@ const resultBase = {
  * ```
  */
 export const ActionResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('succeeded'), ...resultBase, verifyWithinMs: z.number().int().positive().optional() }),
-  z.object({ status: z.literal('failed'), ...resultBase, reason: z.string() }),
-  z.object({ status: z.literal('timed-out'), ...resultBase, reason: z.string() }),
-  z.object({ status: z.literal('cancelled'), ...resultBase, reason: z.string() }),
-  /** Refused or not needed: a guardrail, a cooldown, dry-run, no matching target. */
-  z.object({ status: z.literal('skipped'), ...resultBase, reason: z.string() }),
-  z.object({
-    status: z.literal('awaiting-approval'),
-    ...resultBase,
-    approvalId: z.string().min(1),
-    expiresAt: EpochMsSchema,
-  }),
+  SucceededResult,
+  FailedResult,
+  TimedOutResult,
+  CancelledResult,
+  SkippedResult,
+  AwaitingApprovalResult,
 ]);
 /** See {@link ActionResultSchema}. */
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 /** The possible `status` values of an {@link ActionResult}. */
 export type ActionStatus = ActionResult['status'];
+
+/**
+ * The results an `action.succeeded` event carries: `succeeded` only.
+ *
+ * @example
+ * ```ts
+ * import { SucceededActionResultSchema } from '@aiops/core';
+ * SucceededActionResultSchema.safeParse({ status: 'failed' }).success; // false
+ * ```
+ */
+export const SucceededActionResultSchema = SucceededResult;
+
+/**
+ * The results an `action.failed` event carries: `failed`, `timed-out` or `cancelled`.
+ *
+ * @example
+ * ```ts
+ * import { FailedActionResultSchema } from '@aiops/core';
+ * FailedActionResultSchema.parse({ status: 'timed-out', planId: 'p', runbookId: 'r', executor: 'ssm', reason: '600 s' });
+ * ```
+ */
+export const FailedActionResultSchema = z.discriminatedUnion('status', [FailedResult, TimedOutResult, CancelledResult]);
+
+/**
+ * The result an `action.awaiting-approval` event carries.
+ *
+ * @example
+ * ```ts
+ * import { AwaitingApprovalResultSchema } from '@aiops/core';
+ * AwaitingApprovalResultSchema.parse({
+ *   status: 'awaiting-approval', planId: 'p', runbookId: 'r', executor: 'ssm', approvalId: 'a1', expiresAt: 1,
+ * });
+ * ```
+ */
+export const AwaitingApprovalResultSchema = AwaitingApprovalResult;

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ActionPlanSchema, ActionResultSchema } from './action.js';
+import {
+  ActionPlanSchema,
+  AwaitingApprovalResultSchema,
+  FailedActionResultSchema,
+  SucceededActionResultSchema,
+} from './action.js';
 import { AnalysisSchema } from './analysis.js';
 import { EpochMsSchema } from './common.js';
 import { IncidentSchema } from './incident.js';
@@ -46,11 +51,16 @@ export const IncidentEventSchema = z.discriminatedUnion('type', [
     type: z.literal('action.awaiting-approval'),
     ...base,
     plan: ActionPlanSchema,
-    result: ActionResultSchema,
+    result: AwaitingApprovalResultSchema,
   }),
   z.object({ type: z.literal('action.started'), ...base, plan: ActionPlanSchema }),
-  z.object({ type: z.literal('action.succeeded'), ...base, plan: ActionPlanSchema, result: ActionResultSchema }),
-  z.object({ type: z.literal('action.failed'), ...base, plan: ActionPlanSchema, result: ActionResultSchema }),
+  z.object({
+    type: z.literal('action.succeeded'),
+    ...base,
+    plan: ActionPlanSchema,
+    result: SucceededActionResultSchema,
+  }),
+  z.object({ type: z.literal('action.failed'), ...base, plan: ActionPlanSchema, result: FailedActionResultSchema }),
   z.object({
     type: z.literal('action.skipped'),
     ...base,

@@ -63,7 +63,8 @@ export const StatisticSetSchema = z
     min: z.number().finite(),
     max: z.number().finite(),
     sum: z.number().finite(),
-    count: z.number().finite().nonnegative(),
+    /** Number of samples; CloudWatch never reports an empty statistic set. */
+    count: z.number().finite().positive(),
   })
   .refine((s) => s.min <= s.max, { message: 'min must not exceed max', path: ['min'] });
 /** See {@link StatisticSetSchema}. */
@@ -202,35 +203,68 @@ export type SignalType = Signal['type'];
 
 /**
  * A stable key naming the series a signal belongs to: the unit that detectors keep state for and
- * that incidents are grouped by. Logs: `log:<service | logGroup>`; metrics:
- * `metric:<namespace>/<name>{k=v,...}` with dimensions sorted; alarms: `alarm:<name>`; events:
- * `event:<source>/<detailType>`.
+ * that incidents are grouped by. Distinct series never share a key: the separators `|`, `,`, `=`,
+ * `{`, `}` and `\` inside names are escaped with a backslash.
+ *
+ * | signal | key |
+ * | --- | --- |
+ * | log with a service | `log:<service>` |
+ * | log with only a log group | `loggroup:<logGroup>` |
+ * | log with neither | `log:` |
+ * | metric | `metric:<namespace>\|<name>{<k>=<v>,...}`, dimensions sorted by name |
+ * | alarm | `alarm:<alarmName>` |
+ * | event | `event:<source>\|<detailType>` |
  *
  * @example
  * ```ts
  * import { seriesKeyOf } from '@aiops/core';
  * seriesKeyOf({ type: 'metric', timestamp: 0, namespace: 'AWS/EC2', name: 'CPUUtilization',
- *   dimensions: { InstanceId: 'i-1' }, value: 1 }); // 'metric:AWS/EC2/CPUUtilization{InstanceId=i-1}'
+ *   dimensions: { InstanceId: 'i-1' }, value: 1 }); // 'metric:AWS/EC2|CPUUtilization{InstanceId=i-1}'
+ * seriesKeyOf({ type: 'log', timestamp: 0, message: 'x', service: 'checkout' }); // 'log:checkout'
  * ```
  */
 export function seriesKeyOf(signal: Signal): string {
   switch (signal.type) {
     case 'log':
-      return `log:${signal.service ?? signal.logGroup ?? 'unknown'}`;
+      if (signal.service) return `log:${escapeKey(signal.service)}`;
+      return signal.logGroup ? `loggroup:${escapeKey(signal.logGroup)}` : 'log:';
     case 'metric':
-      return `metric:${signal.namespace}/${signal.name}${formatDimensions(signal.dimensions)}`;
+      return `metric:${escapeKey(signal.namespace)}|${escapeKey(signal.name)}${formatDimensions(signal.dimensions)}`;
     case 'alarm':
-      return `alarm:${signal.alarmName}`;
+      return `alarm:${escapeKey(signal.alarmName)}`;
     case 'event':
-      return `event:${signal.source}/${signal.detailType}`;
+      return `event:${escapeKey(signal.source)}|${escapeKey(signal.detailType)}`;
   }
+}
+
+const SPECIAL = /[\\|,={}]/;
+const SPECIAL_ALL = /[\\|,={}]/g;
+
+/**
+ * Escapes the characters that separate the parts of a series key (`\ | , = { }`) with a
+ * backslash, so that a name can never be mistaken for a separator.
+ *
+ * @example
+ * ```ts
+ * import { escapeKey } from '@aiops/core';
+ * escapeKey('a,b=c'); // 'a\\,b\\=c'
+ * ```
+ */
+export function escapeKey(part: string): string {
+  return SPECIAL.test(part) ? part.replace(SPECIAL_ALL, (c) => `\\${c}`) : part;
 }
 
 function formatDimensions(dimensions: Readonly<Record<string, string>>): string {
   const keys = Object.keys(dimensions);
   if (keys.length === 0) return '';
-  keys.sort();
-  return `{${keys.map((k) => `${k}=${dimensions[k]}`).join(',')}}`;
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (i > 0) out += ',';
+    out += `${escapeKey(k)}=${escapeKey(dimensions[k]!)}`;
+  }
+  return `${out}}`;
 }
 
 /**
