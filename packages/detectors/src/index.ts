@@ -1,0 +1,2 @@
+// Exports are added here by name as modules land.
+export {};
