@@ -14,6 +14,8 @@ export {
 export { assertJson, cloneJson } from './json.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
+export type { ParameterCheck } from './parameters.js';
+export { compileParameters, DEFAULT_MAX_PARAMETER_LENGTH } from './parameters.js';
 export type { ActionPlan, ActionResult, ActionStatus } from './schemas/action.js';
 export {
   ActionPlanSchema,
@@ -74,6 +76,8 @@ export type {
   ActionRequest,
   AnalysisRequest,
   Analyzer,
+  ApprovalApi,
+  ApprovalOutcome,
   ApprovalState,
   Decoder,
   Delivery,

@@ -309,6 +309,38 @@ export type ApprovalState =
   | { readonly status: 'expired' };
 
 /**
+ * What deciding an approval did.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalOutcome } from '@aiops/core';
+ * const text = (o: ApprovalOutcome) => (o.status === 'decided' ? `now ${o.state.status}` : o.status);
+ * ```
+ */
+export type ApprovalOutcome =
+  | { readonly status: 'decided'; readonly state: ApprovalState }
+  | { readonly status: 'already-decided'; readonly state: ApprovalState }
+  | { readonly status: 'not-found' };
+
+/**
+ * The approval side of an executor that can wait for people: what a Slack button, a CLI or an HTTP
+ * endpoint calls to approve or reject a pending action. Decisions are durable and idempotent; `by`
+ * names the person for the audit trail.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalApi } from '@aiops/core';
+ * async function onButton(api: ApprovalApi, approvalId: string, user: string, ok: boolean) {
+ *   return ok ? api.approve(approvalId, user) : api.reject(approvalId, user, 'declined in Slack');
+ * }
+ * ```
+ */
+export interface ApprovalApi {
+  approve(approvalId: string, by: string): Promise<ApprovalOutcome>;
+  reject(approvalId: string, by: string, reason?: string): Promise<ApprovalOutcome>;
+}
+
+/**
  * Runs catalog runbooks behind guardrails. `plan` checks a proposal (catalog, parameter schema,
  * cooldowns, rates, approval); `run` executes a plan and must be idempotent by `plan.id`. The
  * pipeline never runs anything an executor did not plan.
