@@ -19,7 +19,7 @@ import {
   systemClock,
 } from '@aiops/core';
 import { createPipeline } from '@aiops/pipeline';
-import { errorRateDetector } from '../examples/first-demo/error-rate-detector.js';
+import { errorRateDetector } from '../packages/pipeline/src/demo/error-rate-detector.js';
 
 const { values } = parseArgs({
   options: { signals: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '5' } },

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 
-const out = process.argv[2] ?? 'examples/first-demo/service-logs.ndjson';
+const out = process.argv[2] ?? 'packages/pipeline/assets/service-logs.ndjson';
 let seed = 42;
 const random = (): number => {
   seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;

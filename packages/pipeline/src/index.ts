@@ -1,3 +1,5 @@
+export type { CliCommand, CliIo } from './cli/command.js';
+export { COMMANDS, runCli } from './cli/main.js';
 export type {
   DeadLetterLineError,
   DeadLettersFile,

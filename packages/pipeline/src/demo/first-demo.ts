@@ -4,19 +4,30 @@
  * resolving, and the dead-lettered malformed line.
  *
  *   corepack pnpm demo            (from the repository root)
+ *   npx aiops demo                (from an installed @aiops/pipeline)
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MemoryStateStore } from '@aiops/core';
-import { createPipeline, type PipelineStats } from '@aiops/pipeline';
+import { createPipeline } from '../pipeline.js';
+import type { PipelineStats } from '../stats.js';
 import { consoleNotifier } from './console-notifier.js';
 import { errorRateDetector } from './error-rate-detector.js';
-import { lineFileSource } from './file-source.js';
+import { lineFileSource } from './line-file-source.js';
 import { ndjsonLogDecoder } from './ndjson-log-decoder.js';
 
-export const DEFAULT_LOG_FILE = fileURLToPath(new URL('./service-logs.ndjson', import.meta.url));
+/** The bundled log file: `assets/` sits beside `src/` in the repository and beside `dist/` when published. */
+export function defaultLogFile(): string {
+  for (const rel of ['../../assets/service-logs.ndjson', '../assets/service-logs.ndjson']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new Error('the demo log file assets/service-logs.ndjson is missing from @aiops/pipeline');
+}
 
+/** Runs the first demo over `file`, writing what the console notifier says to `write`. */
 export async function runFirstDemo(
-  file = DEFAULT_LOG_FILE,
+  file = defaultLogFile(),
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<PipelineStats> {
   const pipeline = createPipeline({
@@ -31,14 +42,4 @@ export async function runFirstDemo(
   await pipeline.drained();
   await pipeline.stop({ deadlineMs: 5_000 });
   return pipeline.stats();
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const started = performance.now();
-  const stats = await runFirstDemo(process.argv[2]);
-  const ms = Math.round(performance.now() - started);
-  console.log(
-    `replayed ${stats.deliveries.received} lines in ${ms} ms: ${stats.signals} signals, ${stats.findings} findings, ` +
-      `${stats.incidents.created} incident(s) opened and ${stats.incidents.resolved} resolved, ${stats.deadLetters} dead letter(s)`,
-  );
 }

@@ -1,0 +1,27 @@
+/** Where a command writes, so tests can capture it. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/**
+ * One `aiops` subcommand. Later packages register theirs in `commands.ts`; each answers `--help`.
+ *
+ * @example
+ * ```ts
+ * import type { CliCommand } from '@aiops/pipeline';
+ * const hello: CliCommand = {
+ *   name: 'hello', summary: 'says hello', usage: 'aiops hello',
+ *   async run(_args, io) { io.out('hello\n'); return 0; },
+ * };
+ * ```
+ */
+export interface CliCommand {
+  readonly name: string;
+  /** One line for `aiops --help`. */
+  readonly summary: string;
+  /** The full `aiops <name> --help` text. */
+  readonly usage: string;
+  /** Runs the command; resolves with the exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
