@@ -31,7 +31,7 @@ export interface AiopsErrorOptions {
 }
 
 /**
- * The base class of every error that @aiops throws on purpose. It carries a machine-readable `code`,
+ * The base class of every error that `@aiops` throws on purpose. It carries a machine-readable `code`,
  * whether a retry may help, and the `cause`. Use {@link AiopsError.is} rather than `instanceof`: two
  * installed copies of the package have two different classes, but share the brand.
  *

@@ -1,5 +1,5 @@
 /**
- * The logger shape @aiops writes to: `console`, pino, and Powertools' Logger all fit. A library never
+ * The logger shape `@aiops` writes to: `console`, pino, and Powertools' Logger all fit. A library never
  * prints on its own, so the default is {@link silentLogger}.
  *
  * @example

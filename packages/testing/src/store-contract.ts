@@ -5,7 +5,7 @@ const START_MS = 1_700_000_000_000;
 
 /**
  * Registers Vitest suites that check a {@link StateStore} implementation against the semantics every
- * @aiops store shares: versions that start at 1 and grow by one, conditional writes and deletes
+ * `@aiops` store shares: versions that start at 1 and grow by one, conditional writes and deletes
  * (`expectedVersion: 0` meaning "only if absent"), conflicts returned rather than thrown, values copied
  * in and out as plain JSON, prefix listing in key order with cursors, expiry read against the injected
  * clock, an idempotent `close()`, and optimistic concurrency that loses no update.

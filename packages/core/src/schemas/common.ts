@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Epoch milliseconds. Every time in @aiops data is a number of this kind, so data stays plain JSON.
+ * Epoch milliseconds. Every time in `@aiops` data is a number of this kind, so data stays plain JSON.
  *
  * @example
  * ```ts
