@@ -38,7 +38,10 @@ function zScoreDetector(): Detector {
       if (s.type !== 'metric' || s.value === undefined) return;
       const key = seriesKeyOf(s);
       let st = state.get(key);
-      if (!st) state.set(key, (st = { mean: s.value, variance: 0, n: 0, firing: false }));
+      if (!st) {
+        st = { mean: s.value, variance: 0, n: 0, firing: false };
+        state.set(key, st);
+      }
       const z = st.n > 30 ? Math.abs(s.value - st.mean) / Math.sqrt(st.variance + 1e-9) : 0;
       const diff = s.value - st.mean;
       st.mean += 0.05 * diff;

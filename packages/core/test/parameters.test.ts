@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PARAMETER_LENGTH, compileParameters } from '@aiops/core';
+import { compileParameters, DEFAULT_MAX_PARAMETER_LENGTH } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

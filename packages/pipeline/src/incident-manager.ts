@@ -249,7 +249,7 @@ export class IncidentManager {
     else this.#pending.set(fp, [finding]);
 
     if (finding.status === 'resolved') {
-      if (!rec || rec.incident.status !== 'open') return 'ignored';
+      if (rec?.incident.status !== 'open') return 'ignored';
       const idx = rec.active.indexOf(comp);
       if (idx < 0) return 'ignored';
       setHighWater(rec, hwKey, finding.at);

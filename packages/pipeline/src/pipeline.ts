@@ -185,7 +185,6 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   #dlSeq = 0;
   /** Whether anything consumes incident events: without analyzer, executor or notifiers, there is no slow path. */
   readonly #hasSlowPath: boolean;
-  #sourcesEnded = 0;
 
   constructor(o: ResolvedPipelineOptions) {
     super();
@@ -349,7 +348,6 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
       }
     }
-    this.#sourcesEnded++;
   }
 
   #belowLimit(): Promise<void> {

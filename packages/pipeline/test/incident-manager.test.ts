@@ -97,6 +97,7 @@ describe('IncidentManager', () => {
   it('resolves when every firing component reports resolved, and reopens as the next epoch', () => {
     const m = new IncidentManager({ fingerprint: () => 'svc' });
     const { changes, on } = collect();
+    const types = () => changes.map((c) => c.type);
     m.observe(finding(), T0, on);
     m.observe(finding({ seriesKey: 'log:b' }), T0, on);
     expect(m.observe(finding({ status: 'resolved', at: T0 + 5 }), T0 + 5, on)).toBe('updated');
@@ -109,6 +110,7 @@ describe('IncidentManager', () => {
     expect(m.observe(finding({ at: T0 + 100 }), T0 + 100, on)).toBe('reopened');
     expect(m.get('svc')!.incident.epoch).toBe(2);
     expect(m.get('svc')!.events.map((e) => `${e.type}@${e.epoch}`)).toEqual(['opened@1', 'resolved@1', 'opened@2']);
+    expect(types()).toEqual(['created', 'opened', 'resolved', 'reopened', 'opened']);
   });
 
   it('ignores a resolution for a component that is not firing', () => {
