@@ -517,17 +517,22 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   /**
-   * Queues a batch for the next commit. Commits are grouped: while one is being written, the
-   * batches that arrive meanwhile wait and share the next write, so a fast stream on a slow store
-   * writes each changed incident once per commit rather than once per batch.
+   * Queues a batch for the next commit. Commits are grouped: the batches processed before the event
+   * loop turns, and those that arrive while a commit is being written, share the next write, so a
+   * fast stream writes each changed incident once per commit rather than once per batch.
    */
   #commit(work: BatchWork): void {
     if (work.deliveries.length === 0 && work.deadLetters.length === 0 && this.incidents.dirtyCount === 0) return;
     this.#pending.push(work);
     this.#uncommitted += work.deliveries.length;
-    this.#flushing ??= this.#flushLoop().finally(() => {
-      this.#flushing = undefined;
-    });
+    // Start writing once the current burst of synchronous work yields to the event loop: batches a
+    // source hands over back to back then share one commit, and each changed incident is written
+    // once for all of them.
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flushLoop())
+      .finally(() => {
+        this.#flushing = undefined;
+      });
   }
 
   /** Resolves when every queued batch has been committed and settled. */
