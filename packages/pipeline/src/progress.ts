@@ -31,7 +31,15 @@ export interface EpochProgress {
   analysis?: Analysis;
   plan?: ActionPlan;
   result?: ActionResult;
-  approval?: { approvalId: string; expiresAt: number; plan: ActionPlan; nextCheckAt: number };
+  approval?: {
+    approvalId: string;
+    expiresAt: number;
+    plan: ActionPlan;
+    nextCheckAt: number;
+    /** Set once a person approved: the run goes ahead even if a crash comes between. */
+    approved?: boolean;
+    approvedBy?: string;
+  };
   verification?: { planId: string; deadline: number; status: 'pending' | 'verified' | 'escalated' };
 }
 
@@ -81,12 +89,43 @@ export interface ProgressRecord {
   leaseUntil?: number;
 }
 
-/** A new, empty outbox record. */
+/**
+ * A new, empty outbox record.
+ *
+ * @example
+ * ```ts
+ * import { emptyProgress } from '@aiops/pipeline';
+ * const progress = emptyProgress('a1b2c3d4e5f60718');
+ * progress.doneSeq; // 0: no incident event consumed yet
+ * ```
+ */
 export function emptyProgress(fingerprint: string): ProgressRecord {
   return { fingerprint, doneSeq: 0, epochs: {}, steps: {}, log: [], logBase: 0, cursors: {}, missedEvents: 0 };
 }
 
-/** Store key of an incident record. */
+/**
+ * Store key of an incident record.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * import { type IncidentRecord, incidentKey } from '@aiops/pipeline';
+ * const store = new MemoryStateStore();
+ * const item = await store.get<IncidentRecord>(incidentKey('a1b2c3d4e5f60718')); // key 'incident/a1b2c3d4e5f60718'
+ * item?.value.incident.status; // 'open', 'resolved', or undefined when the store has no such incident
+ * ```
+ */
 export const incidentKey = (fingerprint: string): string => `incident/${fingerprint}`;
-/** Store key of an outbox record. */
+/**
+ * Store key of an outbox record.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * import { type ProgressRecord, progressKey } from '@aiops/pipeline';
+ * const store = new MemoryStateStore();
+ * const item = await store.get<ProgressRecord>(progressKey('a1b2c3d4e5f60718')); // key 'outbox/a1b2c3d4e5f60718'
+ * const undelivered = item?.value.log.length ?? 0;
+ * ```
+ */
 export const progressKey = (fingerprint: string): string => `outbox/${fingerprint}`;
