@@ -1,2 +1,23 @@
-// Exports are added here by name as modules land.
-export {};
+export type { ClientOrConfig } from './aws/clients.js';
+export type { AutoDecoder, AutoDecoderOptions, AutoDecoderStats } from './decoders/auto.js';
+export { createAutoDecoder } from './decoders/auto.js';
+export type {
+  CloudWatchLogsDecoder,
+  CloudWatchLogsDecoderOptions,
+  CloudWatchLogsDecoderStats,
+} from './decoders/cloudwatch-logs.js';
+export { createCloudWatchLogsDecoder } from './decoders/cloudwatch-logs.js';
+export type { EventBridgeDecoder, EventBridgeDecoderOptions } from './decoders/eventbridge.js';
+export { createEventBridgeDecoder } from './decoders/eventbridge.js';
+export type { JsonDecoder, JsonDecoderOptions, JsonMapping, JsonMappingContext } from './decoders/json.js';
+export { createJsonDecoder, mapJsonLogLine } from './decoders/json.js';
+export type { DetectedLevel } from './decoders/log-level.js';
+export { detectLogLevel, normalizeLogLevel } from './decoders/log-level.js';
+export type { MetricStreamDecoder, MetricStreamDecoderOptions } from './decoders/metric-streams.js';
+export { createMetricStreamDecoder } from './decoders/metric-streams.js';
+export type { TextLogDecoder, TextLogDecoderOptions } from './decoders/text.js';
+export { createTextLogDecoder } from './decoders/text.js';
+export type { IngestErrorCode } from './errors.js';
+export { AwsCallError, classifyAwsError, IngestError, isAwsError } from './errors.js';
+export type { KplAggregate, KplDeaggregation, KplInput, KplUserRecord } from './kpl/kpl-record.js';
+export { aggregateKpl, deaggregateKpl, isKplAggregate, KPL_MAGIC, KplAggregator } from './kpl/kpl-record.js';

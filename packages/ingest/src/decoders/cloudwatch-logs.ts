@@ -1,0 +1,185 @@
+import { gunzipSync } from 'node:zlib';
+import type { Decoder, LogSignal, Origin, RawRecord, Signal } from '@aiops/core';
+import { parseOptions } from '@aiops/core';
+import { z } from 'zod';
+import { detectLogLevel } from './log-level.js';
+import { firstBytes, type JsonObject, Shape } from './shape.js';
+
+/** Options of {@link createCloudWatchLogsDecoder}. */
+export interface CloudWatchLogsDecoderOptions {
+  /** Decoder name, used in dead letters. Defaults to `cloudwatch-logs`. */
+  readonly name?: string;
+  /** Detect `level` (and an access log's HTTP status) from each message. Defaults to `true`. */
+  readonly detectLevel?: boolean;
+  /**
+   * Names the service a log group belongs to, which becomes the signal's `service` (and so its
+   * series key `log:<service>`). Called once per record. Without it, logs are keyed by log group.
+   */
+  readonly service?: (logGroup: string, logStream: string) => string | undefined;
+  /** Refuse payloads that inflate beyond this many bytes (a gzip bomb). Defaults to 16 MiB. */
+  readonly maxDecompressedBytes?: number;
+}
+
+/** Counters of a {@link CloudWatchLogsDecoder}. */
+export interface CloudWatchLogsDecoderStats {
+  readonly records: number;
+  readonly dataMessages: number;
+  /** Reachability checks CloudWatch Logs sends to a new destination; skipped. */
+  readonly controlMessages: number;
+  readonly logEvents: number;
+  /** Records refused with a `DecodeError`. */
+  readonly failed: number;
+}
+
+/** A {@link Decoder} of CloudWatch Logs subscription payloads, with counters. */
+export interface CloudWatchLogsDecoder extends Decoder {
+  /** Turns an already-parsed subscription payload into log signals (used by the auto decoder). */
+  decodePayload(payload: unknown, origin: Origin): readonly Signal[];
+  stats(): CloudWatchLogsDecoderStats;
+}
+
+const OptionsSchema = z.object({
+  name: z.string().min(1).default('cloudwatch-logs'),
+  detectLevel: z.boolean().default(true),
+  service: z.custom<(g: string, s: string) => string | undefined>((v) => typeof v === 'function').optional(),
+  maxDecompressedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+});
+
+const GZIP_0 = 0x1f;
+const GZIP_1 = 0x8b;
+
+/**
+ * Decodes CloudWatch Logs subscription filter payloads (gzip JSON, as a subscription writes them to
+ * Kinesis, Firehose or Lambda): each `DATA_MESSAGE` becomes one `log` signal per log event with its
+ * log group, stream, owner, event id and timestamp, and a level where the message states one;
+ * `CONTROL_MESSAGE` records are skipped and counted. Bad gzip, bad JSON and wrong shapes throw a
+ * `DecodeError` naming the problem. Plain (already inflated) JSON payloads are accepted too.
+ *
+ * @example
+ * ```ts
+ * import { gzipSync } from 'node:zlib';
+ * import { createCloudWatchLogsDecoder } from '@aiops/ingest';
+ * const decoder = createCloudWatchLogsDecoder({ service: (group) => group.split('/').pop() });
+ * const data = gzipSync(JSON.stringify({
+ *   messageType: 'DATA_MESSAGE', owner: '111111111111', logGroup: '/ecs/checkout', logStream: 'task/1',
+ *   subscriptionFilters: ['to-kinesis'],
+ *   logEvents: [{ id: '3195', timestamp: 1_700_000_000_000, message: 'ERROR card declined' }],
+ * }));
+ * const [signal] = decoder.decode({ data, origin: { source: 'kinesis' } });
+ * // { type: 'log', level: 'error', service: 'checkout', logGroup: '/ecs/checkout', ... }
+ * ```
+ */
+export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOptions = {}): CloudWatchLogsDecoder {
+  const o = parseOptions(OptionsSchema, options, 'createCloudWatchLogsDecoder');
+  const shape: Shape = new Shape(o.name);
+  const counts = { records: 0, dataMessages: 0, controlMessages: 0, logEvents: 0, failed: 0 };
+
+  const decodePayload = (payload: unknown, origin: Origin): readonly Signal[] => {
+    const p = shape.object(payload, 'payload');
+    const type = p.messageType;
+    if (type === 'CONTROL_MESSAGE') {
+      counts.controlMessages++;
+      return [];
+    }
+    if (type !== 'DATA_MESSAGE') {
+      shape.fail(`messageType: expected "DATA_MESSAGE" or "CONTROL_MESSAGE", got ${JSON.stringify(type) ?? 'nothing'}`);
+    }
+    const out = dataMessage(p, origin);
+    counts.dataMessages++;
+    counts.logEvents += out.length;
+    return out;
+  };
+
+  const dataMessage = (p: JsonObject, origin: Origin): LogSignal[] => {
+    const logGroup = shape.string(p.logGroup, 'logGroup');
+    const logStream = shape.string(p.logStream, 'logStream');
+    const owner = shape.string(p.owner, 'owner');
+    const events = shape.array(p.logEvents, 'logEvents');
+    const service = o.service?.(logGroup, logStream);
+    if (service !== undefined && typeof service !== 'string') shape.fail('service(): expected a string or undefined');
+    const out: LogSignal[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as JsonObject;
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) shape.object(e, `logEvents[${i}]`);
+      const message = e.message;
+      const timestamp = e.timestamp;
+      if (typeof message !== 'string') shape.string(message, `logEvents[${i}].message`);
+      const ts =
+        typeof timestamp === 'number' && timestamp >= 0 && Number.isFinite(timestamp)
+          ? timestamp
+          : shape.epochMs(timestamp, `logEvents[${i}].timestamp`);
+      const id = e.id;
+      const eventId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
+      if (eventId === undefined && id !== undefined && id !== null) shape.string(id, `logEvents[${i}].id`);
+      const signal: LogSignal = {
+        type: 'log',
+        timestamp: ts,
+        message: message as string,
+        logGroup,
+        logStream,
+        owner,
+        origin,
+      };
+      if (eventId !== undefined) signal.eventId = eventId;
+      if (service) signal.service = service;
+      if (o.detectLevel) {
+        const found = detectLogLevel(message as string);
+        if (found.level) signal.level = found.level;
+        if (found.httpStatus !== undefined) signal.attributes = { httpStatus: found.httpStatus };
+      }
+      out[i] = signal;
+    }
+    return out;
+  };
+
+  return {
+    name: o.name,
+    matches(record: RawRecord) {
+      return record.data[0] === GZIP_0 && record.data[1] === GZIP_1;
+    },
+    decode(record: RawRecord) {
+      counts.records++;
+      try {
+        return decodePayload(parseJson(record.data), record.origin);
+      } catch (err) {
+        counts.failed++;
+        throw err;
+      }
+    },
+    decodePayload,
+    stats: () => ({ ...counts }),
+  };
+
+  function parseJson(data: Uint8Array): unknown {
+    let text: string;
+    if (data[0] === GZIP_0 && data[1] === GZIP_1) {
+      try {
+        text = gunzipSync(data, { maxOutputLength: o.maxDecompressedBytes }).toString('utf8');
+      } catch (err) {
+        shape.fail(`payload is not valid gzip: ${(err as Error).message}`, err);
+      }
+    } else if (firstNonSpaceByte(data) === 0x7b) {
+      text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    } else {
+      shape.fail(`payload is neither gzip nor JSON (first bytes ${firstBytes(data)})`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      shape.fail(`payload is not JSON: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+/** The first byte that is not JSON whitespace, or -1. */
+export function firstNonSpaceByte(data: Uint8Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+  }
+  return -1;
+}
