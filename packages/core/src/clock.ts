@@ -1,6 +1,15 @@
 import { AiopsError } from './errors.js';
 
-/** An opaque handle returned by {@link Clock.setTimeout}: only ever passed back to `clearTimeout`. */
+/**
+ * An opaque handle returned by {@link Clock.setTimeout}: only ever passed back to `clearTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { systemClock, type TimerHandle } from '@aiops/core';
+ * const handle: TimerHandle = systemClock.setTimeout(() => console.log('not needed any more'), 60_000);
+ * systemClock.clearTimeout(handle);
+ * ```
+ */
 export type TimerHandle = unknown;
 
 /**

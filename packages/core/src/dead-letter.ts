@@ -12,7 +12,16 @@ import { EpochMsSchema, OriginSchema } from './schemas/common.js';
  * ```
  */
 export const DeadLetterStageSchema = z.enum(['source', 'decode', 'validate', 'detect', 'analyze', 'act', 'notify']);
-/** See {@link DeadLetterStageSchema}. */
+/**
+ * See {@link DeadLetterStageSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { DeadLetterRecord, DeadLetterStage } from '@aiops/core';
+ * const failedIn = (records: readonly DeadLetterRecord[], stage: DeadLetterStage) =>
+ *   records.filter((r) => r.stage === stage);
+ * ```
+ */
 export type DeadLetterStage = z.infer<typeof DeadLetterStageSchema>;
 
 /**
@@ -43,7 +52,20 @@ export const DeadLetterRecordSchema = z.object({
     })
     .optional(),
 });
-/** See {@link DeadLetterRecordSchema}. */
+/**
+ * See {@link DeadLetterRecordSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { DeadLetterRecord } from '@aiops/core';
+ * // Replaying a dead letter after a fix starts from the bytes the source delivered.
+ * function payloadBytes(record: DeadLetterRecord): Uint8Array | undefined {
+ *   const p = record.payload;
+ *   if (p === undefined) return undefined;
+ *   return p.encoding === 'base64' ? Buffer.from(p.data, 'base64') : new TextEncoder().encode(p.data);
+ * }
+ * ```
+ */
 export type DeadLetterRecord = z.infer<typeof DeadLetterRecordSchema>;
 
 /**

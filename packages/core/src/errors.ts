@@ -22,7 +22,18 @@ export type AiopsErrorCode =
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
-/** Options accepted by {@link AiopsError} and its subclasses. */
+/**
+ * Options accepted by {@link AiopsError} and its subclasses.
+ *
+ * @example
+ * ```ts
+ * import { AiopsError, type AiopsErrorOptions } from '@aiops/core';
+ * function unavailable(cause: unknown): AiopsError {
+ *   const options: AiopsErrorOptions = { cause, retryable: true };
+ *   return new AiopsError('UNAVAILABLE', 'the Slack API did not answer', options);
+ * }
+ * ```
+ */
 export interface AiopsErrorOptions {
   /** The underlying error, kept for logs and `err.cause` chains. */
   readonly cause?: unknown;
@@ -77,7 +88,21 @@ export class AiopsError<C extends string = AiopsErrorCode> extends Error {
   }
 }
 
-/** One problem found while validating options or a document. */
+/**
+ * One problem found while validating options or a document.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, type ConfigIssue } from '@aiops/core';
+ * // Collect every problem before throwing, so the user fixes them all in one go.
+ * function checkWindow(options: { windowMs: number; minPoints: number }): void {
+ *   const issues: ConfigIssue[] = [];
+ *   if (options.windowMs <= 0) issues.push({ path: 'windowMs', message: 'must be positive' });
+ *   if (options.minPoints < 2) issues.push({ path: 'minPoints', message: 'must be at least 2' });
+ *   if (issues.length > 0) throw new ConfigError('Invalid detector options', issues);
+ * }
+ * ```
+ */
 export interface ConfigIssue {
   /** Dotted path of the offending field, e.g. `detectors.0.windowMs`; empty for the root. */
   readonly path: string;

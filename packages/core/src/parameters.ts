@@ -1,7 +1,16 @@
 import type { ConfigIssue } from './errors.js';
 import type { ParameterSchema, ParametersSchema } from './schemas/runbook.js';
 
-/** Strings without a `maxLength` of their own are refused past this length. */
+/**
+ * Strings without a `maxLength` of their own are refused past this length.
+ *
+ * @example
+ * ```ts
+ * import { compileParameters, DEFAULT_MAX_PARAMETER_LENGTH } from '@aiops/core';
+ * const check = compileParameters({ type: 'object', properties: { note: { type: 'string' } } });
+ * check({ note: 'x'.repeat(DEFAULT_MAX_PARAMETER_LENGTH + 1) }).ok; // false: no maxLength, so the default applies
+ * ```
+ */
 export const DEFAULT_MAX_PARAMETER_LENGTH = 1_024;
 
 /**

@@ -21,7 +21,19 @@ export interface StoreItem<T = unknown> {
   readonly expiresAt?: number;
 }
 
-/** Options of {@link StateStore.put}. */
+/**
+ * Options of {@link StateStore.put}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, type PutOptions } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * // A lease: taken only if nobody holds it, and gone by itself if the holder dies.
+ * const claim: PutOptions = { expectedVersion: 0, expiresAt: Date.now() + 30_000 };
+ * const res = await store.put('lease/outbox', { owner: 'worker-1' }, claim);
+ * res.ok; // true the first time, false while the lease is held
+ * ```
+ */
 export interface PutOptions {
   /**
    * Write only if the stored version equals this one. `0` means "only if absent"; leave it out for an
@@ -32,13 +44,37 @@ export interface PutOptions {
   readonly expiresAt?: number;
 }
 
-/** Options of {@link StateStore.delete}. */
+/**
+ * Options of {@link StateStore.delete}.
+ *
+ * @example
+ * ```ts
+ * import { type DeleteOptions, MemoryStateStore } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * await store.put('lock/checkout', { owner: 'worker-1' });
+ * const held = await store.get('lock/checkout');
+ * // Release the lock only if nobody took it over since we read it.
+ * const options: DeleteOptions = { expectedVersion: held?.version };
+ * await store.delete('lock/checkout', options); // true
+ * ```
+ */
 export interface DeleteOptions {
   /** Delete only if the stored version equals this one. */
   readonly expectedVersion?: number;
 }
 
-/** Options of {@link StateStore.list}. */
+/**
+ * Options of {@link StateStore.list}.
+ *
+ * @example
+ * ```ts
+ * import { type ListOptions, MemoryStateStore } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * const first = await store.list('incident/', { limit: 100 });
+ * const next: ListOptions = { limit: 100, cursor: first.cursor };
+ * const second = await store.list('incident/', next);
+ * ```
+ */
 export interface ListOptions {
   /** Most items to return in one page. */
   readonly limit?: number;
@@ -62,7 +98,23 @@ export type PutResult<T = unknown> =
   | { readonly ok: true; readonly item: StoreItem<T> }
   | { readonly ok: false; readonly reason: 'conflict'; readonly current: StoreItem<T> | undefined };
 
-/** A page of {@link StateStore.list}, in key order. */
+/**
+ * A page of {@link StateStore.list}, in key order.
+ *
+ * @example
+ * ```ts
+ * import type { ListPage, StateStore } from '@aiops/core';
+ * async function countKeys(store: StateStore, prefix: string): Promise<number> {
+ *   let n = 0;
+ *   let page: ListPage | undefined;
+ *   do {
+ *     page = await store.list(prefix, { limit: 100, cursor: page?.cursor });
+ *     n += page.items.length;
+ *   } while (page.cursor !== undefined);
+ *   return n;
+ * }
+ * ```
+ */
 export interface ListPage<T = unknown> {
   readonly items: readonly StoreItem<T>[];
   /** Present when more items follow; pass it back as `cursor`. */
@@ -96,7 +148,20 @@ export interface StateStore {
   close?(): Promise<void>;
 }
 
-/** Options of {@link MemoryStateStore}. */
+/**
+ * Options of {@link MemoryStateStore}.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, MemoryStateStore, type MemoryStateStoreOptions } from '@aiops/core';
+ * const clock = new ManualClock(0);
+ * const options: MemoryStateStoreOptions = { clock };
+ * const store = new MemoryStateStore(options);
+ * await store.put('session', 'abc', { expiresAt: 1_000 });
+ * clock.advance(1_000);
+ * await store.get('session'); // undefined: it expired on the manual clock
+ * ```
+ */
 export interface MemoryStateStoreOptions {
   /** Clock used for expiry; defaults to the system clock. */
   readonly clock?: Clock;
@@ -237,7 +302,17 @@ export async function listAll<T = unknown>(store: StateStore, prefix: string, pa
   return out;
 }
 
-/** Options of {@link updateItem}. */
+/**
+ * Options of {@link updateItem}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, type UpdateItemOptions, updateItem } from '@aiops/core';
+ * const store = new MemoryStateStore();
+ * const options: UpdateItemOptions = { maxAttempts: 5, expiresAt: Date.now() + 86_400_000 };
+ * await updateItem<number>(store, 'count/today', (n) => (n ?? 0) + 1, options);
+ * ```
+ */
 export interface UpdateItemOptions {
   /** How many attempts before giving up, with a short jittered pause after each conflict. Defaults to 20. */
   readonly maxAttempts?: number;

@@ -266,7 +266,17 @@ export class NdjsonDeadLetterSink implements DeadLetterSink {
   }
 }
 
-/** One line of a dead-letter file that could not be read back. */
+/**
+ * One line of a dead-letter file that could not be read back.
+ *
+ * @example
+ * ```ts
+ * import { type DeadLetterLineError, readDeadLetters } from '@aiops/pipeline';
+ * const describeLine = (e: DeadLetterLineError) => `line ${e.line}: ${e.reason}`;
+ * const { errors } = await readDeadLetters('./.aiops/dead-letters.ndjson');
+ * for (const e of errors) console.warn(describeLine(e));
+ * ```
+ */
 export interface DeadLetterLineError {
   /** 1-based line number in the file. */
   readonly line: number;

@@ -52,7 +52,21 @@ export const IncidentOptionsSchema = z.object({
   /** Most findings kept on an incident (the latest per detector, series and kind). */
   maxFindingsPerIncident: z.number().int().positive().max(100).default(50),
 });
-/** Options accepted by the incident manager, see {@link IncidentOptionsSchema}. */
+/**
+ * Options accepted by the incident manager, see {@link IncidentOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type IncidentOptions } from '@aiops/pipeline';
+ * const incidents: IncidentOptions = {
+ *   // One incident per service, whichever detector or series noticed it.
+ *   fingerprint: (finding) => finding.labels.service ?? finding.seriesKey,
+ *   groupWaitMs: 30_000,
+ *   resolveAfterMs: 10 * 60_000,
+ * };
+ * const pipeline = createPipeline({ sources: [], detectors: [], incidents });
+ * ```
+ */
 export type IncidentOptions = z.input<typeof IncidentOptionsSchema>;
 type ResolvedIncidentOptions = z.output<typeof IncidentOptionsSchema>;
 
@@ -133,7 +147,18 @@ export interface DirtyRecord {
   readonly findings: readonly Finding[];
 }
 
-/** What `observe` did with a finding. */
+/**
+ * What `observe` did with a finding.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type ObserveOutcome } from '@aiops/pipeline';
+ * const outcomes = new Map<ObserveOutcome, number>();
+ * createPipeline({ sources: [], detectors: [] }).on('finding', (_finding, outcome) => {
+ *   outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+ * });
+ * ```
+ */
 export type ObserveOutcome = 'created' | 'reopened' | 'updated' | 'resolved' | 'duplicate' | 'ignored';
 
 const MAX_EVENTS = 20;

@@ -15,7 +15,19 @@ export const MatcherSchema = z.object({
   op: z.enum(['=', '!=', '=~', '!~']).default('='),
   value: z.string(),
 });
-/** See {@link MatcherSchema}. */
+/**
+ * See {@link MatcherSchema}.
+ *
+ * @example
+ * ```ts
+ * import { type Matcher, matchesAll } from '@aiops/pipeline';
+ * const prodCheckout: Matcher[] = [
+ *   { label: 'env', value: 'prod' },
+ *   { label: 'service', op: '=~', value: 'checkout|cart' },
+ * ];
+ * matchesAll({ env: 'prod', service: 'cart' }, prodCheckout); // true
+ * ```
+ */
 export type Matcher = z.input<typeof MatcherSchema>;
 
 /**
@@ -39,7 +51,20 @@ export const SilenceSchema = z.object({
   endsAt: z.number().nonnegative(),
   comment: z.string().optional(),
 });
-/** See {@link SilenceSchema}. */
+/**
+ * See {@link SilenceSchema}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type Silence } from '@aiops/pipeline';
+ * const now = Date.now();
+ * const maintenance: Silence = {
+ *   id: 'db-maintenance', matchers: [{ label: 'service', value: 'orders-db' }],
+ *   startsAt: now, endsAt: now + 2 * 3_600_000, comment: 'planned failover test',
+ * };
+ * const pipeline = createPipeline({ sources: [], detectors: [], incidents: { silences: [maintenance] } });
+ * ```
+ */
 export type Silence = z.input<typeof SilenceSchema>;
 
 /**
@@ -63,7 +88,21 @@ export const InhibitRuleSchema = z.object({
   equal: z.array(z.string()).default([]),
   lesserOnly: z.boolean().default(true),
 });
-/** See {@link InhibitRuleSchema}. */
+/**
+ * See {@link InhibitRuleSchema}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type InhibitRule } from '@aiops/pipeline';
+ * // While a service's CloudWatch alarm is open, the detectors' incidents on that service stay quiet.
+ * const alarmFirst: InhibitRule = {
+ *   source: [{ label: 'kind', value: 'alarm' }],
+ *   target: [{ label: 'kind', op: '!=', value: 'alarm' }],
+ *   equal: ['service'],
+ * };
+ * const pipeline = createPipeline({ sources: [], detectors: [], incidents: { inhibitRules: [alarmFirst] } });
+ * ```
+ */
 export type InhibitRule = z.input<typeof InhibitRuleSchema>;
 
 type ParsedMatcher = z.output<typeof MatcherSchema>;

@@ -51,7 +51,17 @@ export const FastPathOptionsSchema = z.object({
   /** Delay before a source whose `read()` failed is read again (doubling up to 30 s). */
   sourceRetryMs: z.number().int().positive().default(1_000),
 });
-/** See {@link FastPathOptionsSchema}. */
+/**
+ * See {@link FastPathOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type FastPathOptions } from '@aiops/pipeline';
+ * // Full validation costs more per signal: worth it while a new decoder earns trust.
+ * const fastPath: FastPathOptions = { validateSignals: 'full', flushIntervalMs: 500 };
+ * const pipeline = createPipeline({ sources: [], detectors: [], fastPath });
+ * ```
+ */
 export type FastPathOptions = z.input<typeof FastPathOptionsSchema>;
 
 /**
@@ -101,7 +111,21 @@ export const SlowPathOptionsSchema = z.object({
     })
     .prefault({}),
 });
-/** See {@link SlowPathOptionsSchema}. */
+/**
+ * See {@link SlowPathOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type SlowPathOptions } from '@aiops/pipeline';
+ * const slowPath: SlowPathOptions = {
+ *   workerId: 'worker-1',
+ *   concurrency: 2,
+ *   timeouts: { analyzeMs: 60_000 },
+ *   retry: { maxAttempts: 3 },
+ * };
+ * const pipeline = createPipeline({ sources: [], detectors: [], slowPath });
+ * ```
+ */
 export type SlowPathOptions = z.input<typeof SlowPathOptionsSchema>;
 
 /**
@@ -131,7 +155,32 @@ export const PipelineOptionsSchema = z.object({
   fastPath: FastPathOptionsSchema.prefault({}),
   slowPath: SlowPathOptionsSchema.prefault({}),
 });
-/** Options of `createPipeline`, see {@link PipelineOptionsSchema}. */
+/**
+ * Options of `createPipeline`, see {@link PipelineOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import { defineDetector, MemoryStateStore } from '@aiops/core';
+ * import { createPipeline, type PipelineOptions } from '@aiops/pipeline';
+ * const options: PipelineOptions = {
+ *   sources: [],
+ *   detectors: [defineDetector({ name: 'quiet', observe: () => undefined })],
+ *   store: new MemoryStateStore(),
+ *   incidents: { groupWaitMs: 10_000 },
+ * };
+ * const pipeline = createPipeline(options);
+ * ```
+ */
 export type PipelineOptions = z.input<typeof PipelineOptionsSchema>;
-/** Options after defaults were applied. */
+/**
+ * Options after defaults were applied.
+ *
+ * @example
+ * ```ts
+ * import { PipelineOptionsSchema, type ResolvedPipelineOptions } from '@aiops/pipeline';
+ * const resolved: ResolvedPipelineOptions = PipelineOptionsSchema.parse({ sources: [], detectors: [] });
+ * resolved.fastPath.flushIntervalMs; // 1000
+ * resolved.slowPath.timeouts.analyzeMs; // 120000
+ * ```
+ */
 export type ResolvedPipelineOptions = z.output<typeof PipelineOptionsSchema>;

@@ -91,7 +91,19 @@ export interface PipelineEvents {
   commit: [info: { deliveries: number; incidents: number }];
 }
 
-/** Options of {@link Pipeline.stop}. */
+/**
+ * Options of {@link Pipeline.stop}.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, type StopOptions } from '@aiops/pipeline';
+ * const pipeline = createPipeline({ sources: [], detectors: [] });
+ * await pipeline.start();
+ * // The platform kills the process soon after SIGTERM: drain within that time.
+ * const stop: StopOptions = { deadlineMs: 20_000 };
+ * process.once('SIGTERM', () => void pipeline.stop(stop));
+ * ```
+ */
 export interface StopOptions {
   /** How long to drain before in-flight work is aborted. Defaults to 30 s. */
   readonly deadlineMs?: number;

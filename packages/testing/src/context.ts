@@ -2,7 +2,19 @@ import { ManualClock, MemoryStateStore, type StageContext, type StepContext } fr
 import { type CapturingLogger, createCapturingLogger, type LogEntry } from './capturing-logger.js';
 import { FIXTURE_NOW } from './fixtures.js';
 
-/** Options of {@link createTestContext}. */
+/**
+ * Options of {@link createTestContext}.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from '@aiops/core';
+ * import { createTestContext, type TestContextOptions } from '@aiops/testing';
+ * // Two stages under test that share one clock and one store, as they would in a pipeline.
+ * const options: TestContextOptions = { clock: new ManualClock(0) };
+ * const a = createTestContext(options);
+ * const b = createTestContext({ ...options, store: a.store });
+ * ```
+ */
 export interface TestContextOptions {
   /** Start time of the manual clock; defaults to {@link FIXTURE_NOW}. Ignored when `clock` is given. */
   readonly now?: number;
@@ -14,7 +26,20 @@ export interface TestContextOptions {
   readonly logger?: CapturingLogger;
 }
 
-/** What {@link createTestContext} returns: the context and handles on each of its parts. */
+/**
+ * What {@link createTestContext} returns: the context and handles on each of its parts.
+ *
+ * @example
+ * ```ts
+ * import { createTestContext, type TestContext } from '@aiops/testing';
+ * async function expiresAfter(t: TestContext, ms: number): Promise<boolean> {
+ *   await t.store.put('lease', 'me', { expiresAt: t.clock.now() + ms });
+ *   t.clock.advance(ms);
+ *   return (await t.store.get('lease')) === undefined;
+ * }
+ * await expiresAfter(createTestContext(), 30_000); // true
+ * ```
+ */
 export interface TestContext {
   readonly ctx: StageContext;
   readonly clock: ManualClock;

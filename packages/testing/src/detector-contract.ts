@@ -14,7 +14,21 @@ import { DetectorHarness, oddSignals, sampleProblems, samplesFor } from './detec
  */
 export type DetectorFactory = () => Detector<unknown>;
 
-/** Options of {@link runDetectorContract} and {@link checkDetector}. */
+/**
+ * Options of {@link runDetectorContract} and {@link checkDetector}.
+ *
+ * @example
+ * ```ts
+ * import { defineDetector } from '@aiops/core';
+ * import { checkDetector, type DetectorContractOptions, makeLogSignal } from '@aiops/testing';
+ * const options: DetectorContractOptions = {
+ *   signals: [makeLogSignal(), makeLogSignal({ level: 'error', message: 'GET /cart 503 12ms' })],
+ *   expectFindings: false,
+ *   flushAfterMs: 60_000,
+ * };
+ * const violations = await checkDetector(() => defineDetector({ name: 'quiet', observe: () => undefined }), options);
+ * ```
+ */
 export interface DetectorContractOptions {
   /**
    * A realistic sequence of signals for this detector, in event-time order: a normal stretch, then the

@@ -242,7 +242,16 @@ export function makeActionPlan(overrides: Partial<ActionPlan> = {}): ActionPlan 
   };
 }
 
-/** The {@link ActionResult} of one status. */
+/**
+ * The {@link ActionResult} of one status.
+ *
+ * @example
+ * ```ts
+ * import { type ActionResultOf, makeActionResult } from '@aiops/testing';
+ * const failed: ActionResultOf<'failed'> = makeActionResult({ status: 'failed', reason: 'exit code 1' });
+ * failed.reason; // no narrowing needed: the type holds only the `failed` variant
+ * ```
+ */
 export type ActionResultOf<S extends ActionStatus> = Extract<ActionResult, { status: S }>;
 
 /**

@@ -11,7 +11,19 @@ import {
 } from '@aiops/core';
 import { Changes, withTimeout } from './waiting.js';
 
-/** One call of {@link MemoryNotifier.notify}, as recorded. */
+/**
+ * One call of {@link MemoryNotifier.notify}, as recorded.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryNotifier, type NotifierCall } from '@aiops/testing';
+ * // One line per call makes a failed assertion on the call sequence readable.
+ * const line = (c: NotifierCall) =>
+ *   `#${c.n} ${c.event.type} attempt ${c.attempt}: ${c.outcome}${c.duplicate ? ' (duplicate)' : ''}`;
+ * const notifier = createMemoryNotifier();
+ * notifier.calls.map(line);
+ * ```
+ */
 export interface NotifierCall {
   /** 1 for the first call, and so on. */
   readonly n: number;
@@ -24,7 +36,21 @@ export interface NotifierCall {
   readonly duplicate: boolean;
 }
 
-/** Options of {@link createMemoryNotifier}. */
+/**
+ * Options of {@link createMemoryNotifier}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryNotifier, type MemoryNotifierOptions } from '@aiops/testing';
+ * // Down for its first two calls, and routed to escalations only: exercises retries and routing.
+ * const options: MemoryNotifierOptions = {
+ *   name: 'pager',
+ *   failFirst: 2,
+ *   accepts: (event) => event.type === 'incident.escalated',
+ * };
+ * const pager = createMemoryNotifier(options);
+ * ```
+ */
 export interface MemoryNotifierOptions {
   /** Defaults to `memory`. */
   readonly name?: string;
@@ -42,7 +68,20 @@ export interface MemoryNotifierOptions {
   readonly accepts?: (event: IncidentEvent) => boolean;
 }
 
-/** A {@link Notifier} that records what it receives, see {@link createMemoryNotifier}. */
+/**
+ * A {@link Notifier} that records what it receives, see {@link createMemoryNotifier}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryNotifier, createStepContext, makeIncidentEvent, type MemoryNotifier } from '@aiops/testing';
+ * const notifier: MemoryNotifier = createMemoryNotifier();
+ * const event = makeIncidentEvent('incident.escalated');
+ * await notifier.notify(event, createStepContext(event.id));
+ * await notifier.notify(event, createStepContext(event.id, 2));
+ * notifier.duplicates.length; // 1: the same idempotency key succeeded twice
+ * notifier.byType('incident.escalated')[0]?.reason;
+ * ```
+ */
 export interface MemoryNotifier extends Notifier {
   /** Every call, in the order they began. */
   readonly calls: readonly NotifierCall[];

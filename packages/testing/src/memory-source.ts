@@ -13,10 +13,32 @@ import { Changes } from './waiting.js';
 /**
  * What {@link MemorySource.push} accepts, one delivery each: a signal, several signals in one
  * delivery, raw bytes, or a string (sent as UTF-8 bytes).
+ *
+ * @example
+ * ```ts
+ * import { createMemorySource, makeLogSignal, type MemorySourceItem } from '@aiops/testing';
+ * const items: MemorySourceItem[] = [
+ *   makeLogSignal(),
+ *   [makeLogSignal(), makeLogSignal()], // two signals in one delivery
+ *   new Uint8Array([0x1f, 0x8b]), // raw bytes, for a decoder
+ *   '{"level":"error","msg":"boom"}', // sent as UTF-8 bytes, for a decoder
+ * ];
+ * await createMemorySource().push(...items);
+ * ```
  */
 export type MemorySourceItem = Signal | readonly Signal[] | Uint8Array | string;
 
-/** Options of {@link createMemorySource}. */
+/**
+ * Options of {@link createMemorySource}.
+ *
+ * @example
+ * ```ts
+ * import { createMemorySource, type MemorySourceOptions } from '@aiops/testing';
+ * // A small buffer makes backpressure visible; redelivery lets a test nack and see the record again.
+ * const options: MemorySourceOptions = { name: 'kinesis-like', capacity: 10, batchSize: 5, redeliverNacked: true };
+ * const source = createMemorySource(options);
+ * ```
+ */
 export interface MemorySourceOptions {
   /** Source name, and the prefix of delivery ids. Defaults to `memory`. */
   readonly name?: string;
@@ -31,13 +53,37 @@ export interface MemorySourceOptions {
   readonly redeliverNacked?: boolean;
 }
 
-/** A nack the memory source received. */
+/**
+ * A nack the memory source received.
+ *
+ * @example
+ * ```ts
+ * import { createMemorySource, type NackRecord } from '@aiops/testing';
+ * const reasons = (nacks: readonly NackRecord[]) => nacks.map((n) => `${n.id}: ${String(n.reason)}`);
+ * const source = createMemorySource();
+ * reasons(source.nacked); // [] until the host nacks a delivery
+ * ```
+ */
 export interface NackRecord {
   readonly id: string;
   readonly reason: unknown;
 }
 
-/** An in-memory {@link Source} with visible backpressure and settlement, see {@link createMemorySource}. */
+/**
+ * An in-memory {@link Source} with visible backpressure and settlement, see {@link createMemorySource}.
+ *
+ * @example
+ * ```ts
+ * import { createMemorySource, makeMetricSignal, type MemorySource } from '@aiops/testing';
+ * async function feed(source: MemorySource, n: number): Promise<void> {
+ *   for (let i = 0; i < n; i++) await source.push(makeMetricSignal({ value: i }));
+ *   source.end();
+ * }
+ * const source = createMemorySource();
+ * await feed(source, 3);
+ * source.buffered; // 3: nothing has read them yet
+ * ```
+ */
 export interface MemorySource extends Source {
   readonly capacity: number;
   /**

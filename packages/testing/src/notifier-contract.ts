@@ -25,7 +25,20 @@ import { TimeoutError, withTimeout } from './waiting.js';
  */
 export type NotifierFactory<N extends Notifier = Notifier> = () => N | Promise<N>;
 
-/** Options of {@link runNotifierContract} and {@link checkNotifier}. */
+/**
+ * Options of {@link runNotifierContract} and {@link checkNotifier}.
+ *
+ * @example
+ * ```ts
+ * import { checkNotifier, createMemoryNotifier, type MemoryNotifier, type NotifierContractOptions } from '@aiops/testing';
+ * const options: NotifierContractOptions<MemoryNotifier> = {
+ *   countEffects: (notifier) => notifier.uniqueKeys.length,
+ *   failing: () => createMemoryNotifier({ fail: () => true }),
+ *   timeoutMs: 1_000,
+ * };
+ * const violations = await checkNotifier(() => createMemoryNotifier(), options);
+ * ```
+ */
 export interface NotifierContractOptions<N extends Notifier = Notifier> {
   /** Events to send; defaults to one fixture event of every type. */
   readonly events?: readonly IncidentEvent[];

@@ -11,10 +11,33 @@ import {
   sleep,
 } from '@aiops/core';
 
-/** What a {@link RecordingExecutor} decides for a proposal. */
+/**
+ * What a {@link RecordingExecutor} decides for a proposal.
+ *
+ * @example
+ * ```ts
+ * import { createRecordingExecutor, type ScriptedDecision } from '@aiops/testing';
+ * const byRunbook: Record<string, ScriptedDecision> = { 'restart-service': 'run', 'failover-db': 'approval' };
+ * const executor = createRecordingExecutor({ decide: ({ proposal }) => byRunbook[proposal.runbookId] ?? 'skip' });
+ * ```
+ */
 export type ScriptedDecision = 'run' | 'skip' | 'approval';
 
-/** Options of {@link createRecordingExecutor}. */
+/**
+ * Options of {@link createRecordingExecutor}.
+ *
+ * @example
+ * ```ts
+ * import { createRecordingExecutor, type RecordingExecutorOptions } from '@aiops/testing';
+ * // The failover waits for a human and restarts fail: exercises approvals and escalation.
+ * const options: RecordingExecutorOptions = {
+ *   decide: ({ proposal }) => (proposal.runbookId === 'failover-db' ? 'approval' : 'run'),
+ *   result: (plan) => (plan.runbookId === 'restart-service' ? 'failed' : 'succeeded'),
+ *   verifyWithinMs: 60_000,
+ * };
+ * const executor = createRecordingExecutor(options);
+ * ```
+ */
 export interface RecordingExecutorOptions {
   /** Defaults to `recording`. */
   readonly name?: string;
@@ -31,13 +54,33 @@ export interface RecordingExecutorOptions {
   readonly approvalTtlMs?: number;
 }
 
-/** One call of {@link RecordingExecutor.plan}, as recorded. */
+/**
+ * One call of {@link RecordingExecutor.plan}, as recorded.
+ *
+ * @example
+ * ```ts
+ * import { createRecordingExecutor, type PlanCall } from '@aiops/testing';
+ * const skipped = (calls: readonly PlanCall[]) =>
+ *   calls.filter((c) => c.decision.decision === 'skip').map((c) => c.request.proposal.runbookId);
+ * skipped(createRecordingExecutor().planned); // [] until a proposal is skipped
+ * ```
+ */
 export interface PlanCall {
   readonly request: ActionRequest;
   readonly decision: PlanDecision;
 }
 
-/** One call of {@link RecordingExecutor.run}, as recorded. */
+/**
+ * One call of {@link RecordingExecutor.run}, as recorded.
+ *
+ * @example
+ * ```ts
+ * import { createRecordingExecutor, type RunCall } from '@aiops/testing';
+ * const finished = (runs: readonly RunCall[]) => runs.filter((r) => r.result !== undefined);
+ * const executor = createRecordingExecutor();
+ * finished(executor.runs).map((r) => `${r.plan.id} (attempt ${r.attempt}): ${r.result?.status}`);
+ * ```
+ */
 export interface RunCall {
   readonly plan: ActionPlan;
   readonly idempotencyKey: string;
@@ -46,7 +89,18 @@ export interface RunCall {
   readonly result?: ActionResult;
 }
 
-/** An {@link Executor} that runs nothing and records everything, with approvals a test controls. */
+/**
+ * An {@link Executor} that runs nothing and records everything, with approvals a test controls.
+ *
+ * @example
+ * ```ts
+ * import { createRecordingExecutor, type RecordingExecutor } from '@aiops/testing';
+ * // The one thing a host must never do is run a plan twice.
+ * const ranTwice = (executor: RecordingExecutor): string[] =>
+ *   [...executor.runsByPlan].filter(([, runs]) => runs > 1).map(([planId]) => planId);
+ * ranTwice(createRecordingExecutor()); // []
+ * ```
+ */
 export interface RecordingExecutor extends Executor {
   readonly planned: readonly PlanCall[];
   readonly runs: readonly RunCall[];

@@ -10,7 +10,20 @@ import {
   sleep,
 } from '@aiops/core';
 
-/** Which call of a scripted stage this is. */
+/**
+ * Which call of a scripted stage this is.
+ *
+ * @example
+ * ```ts
+ * import { createScriptedAnalyzer, type ScriptedCallInfo } from '@aiops/testing';
+ * const tag = (call: ScriptedCallInfo) => `${call.idempotencyKey}#${call.attempt} (call ${call.n})`;
+ * // Every step fails once (retryably) before it answers: the host must retry under the same key.
+ * const analyzer = createScriptedAnalyzer({
+ *   analyze: (_request, call) => ({ summary: `answer to ${tag(call)}` }),
+ *   fail: (_request, call) => call.attempt === 1,
+ * });
+ * ```
+ */
 export interface ScriptedCallInfo {
   /** 1 for the first call, and so on. */
   readonly n: number;
@@ -18,7 +31,18 @@ export interface ScriptedCallInfo {
   readonly idempotencyKey: string;
 }
 
-/** One call of {@link ScriptedAnalyzer.analyze}, as recorded. */
+/**
+ * One call of {@link ScriptedAnalyzer.analyze}, as recorded.
+ *
+ * @example
+ * ```ts
+ * import { type AnalyzerCall, createScriptedAnalyzer } from '@aiops/testing';
+ * const retriedThenAnswered = (calls: readonly AnalyzerCall[]) =>
+ *   calls.filter((c) => c.attempt > 1 && c.outcome === 'succeeded');
+ * const analyzer = createScriptedAnalyzer({ failFirst: 1 });
+ * retriedThenAnswered(analyzer.calls);
+ * ```
+ */
 export interface AnalyzerCall extends ScriptedCallInfo {
   readonly request: AnalysisRequest;
   readonly outcome: 'pending' | 'succeeded' | 'failed';
@@ -26,7 +50,22 @@ export interface AnalyzerCall extends ScriptedCallInfo {
   readonly error?: Error;
 }
 
-/** Options of {@link createScriptedAnalyzer}. */
+/**
+ * Options of {@link createScriptedAnalyzer}.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from '@aiops/core';
+ * import { createScriptedAnalyzer, type ScriptedAnalyzerOptions } from '@aiops/testing';
+ * // A model that takes 30 s on a clock the test moves: shows the stream path does not wait for it.
+ * const options: ScriptedAnalyzerOptions = {
+ *   delayMs: 30_000,
+ *   clock: new ManualClock(0),
+ *   analyze: () => ({ confidence: 0.9, probableCause: 'connection pool exhausted' }),
+ * };
+ * const analyzer = createScriptedAnalyzer(options);
+ * ```
+ */
 export interface ScriptedAnalyzerOptions {
   /** Defaults to `scripted`. */
   readonly name?: string;
@@ -49,7 +88,19 @@ export interface ScriptedAnalyzerOptions {
   readonly validate?: boolean;
 }
 
-/** An {@link Analyzer} that answers from a script and records its calls. */
+/**
+ * An {@link Analyzer} that answers from a script and records its calls.
+ *
+ * @example
+ * ```ts
+ * import { createScriptedAnalyzer, createStepContext, makeIncident, type ScriptedAnalyzer } from '@aiops/testing';
+ * const analyzer: ScriptedAnalyzer = createScriptedAnalyzer();
+ * const incident = makeIncident();
+ * await analyzer.analyze({ incident }, createStepContext('analyze:1'));
+ * analyzer.analyses[0]?.summary === incident.title; // true
+ * analyzer.calls.length; // 1
+ * ```
+ */
 export interface ScriptedAnalyzer extends Analyzer {
   /** Every call, in the order they began. */
   readonly calls: readonly AnalyzerCall[];

@@ -24,7 +24,25 @@ import { TimeoutError, withTimeout } from './waiting.js';
  */
 export type SourceFactory<S extends Source = Source> = () => S | Promise<S>;
 
-/** Options of {@link runSourceContract} and {@link checkSource}. */
+/**
+ * Options of {@link runSourceContract} and {@link checkSource}.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   checkSource, createMemorySource, makeLogSignal, type MemorySource, type SourceContractOptions,
+ * } from '@aiops/testing';
+ * const options: SourceContractOptions<MemorySource> = {
+ *   expectedCount: 3,
+ *   produce: async (n, source) => {
+ *     for (let i = 0; i < n; i++) await source.push(makeLogSignal({ message: `line ${i}` }));
+ *   },
+ *   countAcks: (source) => source.acked.length,
+ *   stopWithinMs: 500,
+ * };
+ * const violations = await checkSource(() => createMemorySource(), options); // []
+ * ```
+ */
 export interface SourceContractOptions<S extends Source = Source> {
   /** How many deliveries the source yields after `produce(expectedCount)` (or on its own). */
   readonly expectedCount: number;

@@ -27,7 +27,16 @@ export const ActionPlanSchema = z.object({
   rationale: z.string().optional(),
   createdAt: EpochMsSchema,
 });
-/** See {@link ActionPlanSchema}. */
+/**
+ * See {@link ActionPlanSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { ActionPlan } from '@aiops/core';
+ * // `id` is the idempotency key: a plan already run must not run again, even after a crash.
+ * const alreadyRun = (plan: ActionPlan, done: ReadonlySet<string>): boolean => done.has(plan.id);
+ * ```
+ */
 export type ActionPlan = z.infer<typeof ActionPlanSchema>;
 
 const resultBase = {
@@ -79,9 +88,38 @@ export const ActionResultSchema = z.discriminatedUnion('status', [
   SkippedResult,
   AwaitingApprovalResult,
 ]);
-/** See {@link ActionResultSchema}. */
+/**
+ * See {@link ActionResultSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { ActionResult } from '@aiops/core';
+ * function outcome(result: ActionResult): string {
+ *   switch (result.status) {
+ *     case 'succeeded':
+ *       return result.verifyWithinMs ? `done, verifying for ${result.verifyWithinMs} ms` : 'done';
+ *     case 'awaiting-approval':
+ *       return `waiting for approval ${result.approvalId}`;
+ *     default:
+ *       return `${result.status}: ${result.reason}`;
+ *   }
+ * }
+ * ```
+ */
 export type ActionResult = z.infer<typeof ActionResultSchema>;
-/** The possible `status` values of an {@link ActionResult}. */
+/**
+ * The possible `status` values of an {@link ActionResult}.
+ *
+ * @example
+ * ```ts
+ * import type { ActionStatus } from '@aiops/core';
+ * // A Record over the union makes the compiler point at this table when a status is added.
+ * const label: Record<ActionStatus, string> = {
+ *   succeeded: 'done', failed: 'failed', 'timed-out': 'timed out', cancelled: 'cancelled',
+ *   skipped: 'skipped', 'awaiting-approval': 'waiting for approval',
+ * };
+ * ```
+ */
 export type ActionStatus = ActionResult['status'];
 
 /**

@@ -20,7 +20,18 @@ export const ProposedActionSchema = z.object({
   parameters: z.record(z.string(), z.unknown()),
   rationale: z.string(),
 });
-/** See {@link ProposedActionSchema}. */
+/**
+ * See {@link ProposedActionSchema}.
+ *
+ * @example
+ * ```ts
+ * import { compileParameters, type ProposedAction, type RunbookSummary } from '@aiops/core';
+ * // A proposal is only a suggestion: check it against the runbook it names before planning anything.
+ * function acceptable(proposal: ProposedAction, runbook: RunbookSummary): boolean {
+ *   return proposal.runbookId === runbook.id && compileParameters(runbook.parameters)(proposal.parameters).ok;
+ * }
+ * ```
+ */
 export type ProposedAction = z.infer<typeof ProposedActionSchema>;
 
 /**
@@ -57,5 +68,16 @@ export const AnalysisSchema = z.object({
     .optional(),
   createdAt: EpochMsSchema,
 });
-/** See {@link AnalysisSchema}. */
+/**
+ * See {@link AnalysisSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Analysis } from '@aiops/core';
+ * function headline(a: Analysis): string {
+ *   const action = a.proposedAction ? `; proposes ${a.proposedAction.runbookId}` : '';
+ *   return `${a.summary} (probable cause: ${a.probableCause}, ${Math.round(a.confidence * 100)}% sure${action})`;
+ * }
+ * ```
+ */
 export type Analysis = z.infer<typeof AnalysisSchema>;

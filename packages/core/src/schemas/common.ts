@@ -21,7 +21,16 @@ export const EpochMsSchema = z.number().finite().nonnegative();
  * ```
  */
 export const AttributesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
-/** Scalar attributes, see {@link AttributesSchema}. */
+/**
+ * Scalar attributes, see {@link AttributesSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Attributes, LogSignal } from '@aiops/core';
+ * const attributes: Attributes = { status: 503, durationMs: 12, cached: false, traceId: null };
+ * const line: LogSignal = { type: 'log', timestamp: Date.now(), message: 'GET /cart', attributes };
+ * ```
+ */
 export type Attributes = z.infer<typeof AttributesSchema>;
 
 /**
@@ -34,7 +43,16 @@ export type Attributes = z.infer<typeof AttributesSchema>;
  * ```
  */
 export const LabelsSchema = z.record(z.string(), z.string());
-/** String labels, see {@link LabelsSchema}. */
+/**
+ * String labels, see {@link LabelsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Finding, Labels } from '@aiops/core';
+ * const labels: Labels = { service: 'checkout', env: 'prod' };
+ * const inProd = (f: Finding) => f.labels.env === labels.env;
+ * ```
+ */
 export type Labels = z.infer<typeof LabelsSchema>;
 
 /**
@@ -47,7 +65,16 @@ export type Labels = z.infer<typeof LabelsSchema>;
  * ```
  */
 export const SeveritySchema = z.enum(['info', 'low', 'medium', 'high', 'critical']);
-/** See {@link SeveritySchema}. */
+/**
+ * See {@link SeveritySchema}.
+ *
+ * @example
+ * ```ts
+ * import { SEVERITY_ORDER, type Severity } from '@aiops/core';
+ * const atLeast = (s: Severity, min: Severity) => SEVERITY_ORDER.indexOf(s) >= SEVERITY_ORDER.indexOf(min);
+ * atLeast('critical', 'high'); // true
+ * ```
+ */
 export type Severity = z.infer<typeof SeveritySchema>;
 
 /**
@@ -84,5 +111,15 @@ export const OriginSchema = z.object({
   /** When the source received the record, epoch ms. */
   receivedAt: EpochMsSchema.optional(),
 });
-/** See {@link OriginSchema}. */
+/**
+ * See {@link OriginSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Origin } from '@aiops/core';
+ * // Enough to find the record again: a file line, or a shard and sequence number.
+ * const cite = (o: Origin): string =>
+ *   o.file !== undefined ? `${o.file}:${o.line ?? '?'}` : `${o.source}/${o.shard ?? '-'}/${o.sequenceNumber ?? '-'}`;
+ * ```
+ */
 export type Origin = z.infer<typeof OriginSchema>;

@@ -71,11 +71,44 @@ export const IncidentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('incident.escalated'), ...base, reason: z.string() }),
   z.object({ type: z.literal('incident.resolved'), ...base }),
 ]);
-/** See {@link IncidentEventSchema}. */
+/**
+ * See {@link IncidentEventSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { IncidentEvent } from '@aiops/core';
+ * // Page a human only when the loop could not help itself, or when it is critical from the start.
+ * const pages = (e: IncidentEvent): boolean =>
+ *   e.type === 'incident.escalated' || (e.type === 'incident.opened' && e.incident.severity === 'critical');
+ * ```
+ */
 export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
-/** The `type` values of {@link IncidentEvent}. */
+/**
+ * The `type` values of {@link IncidentEvent}.
+ *
+ * @example
+ * ```ts
+ * import type { IncidentEventType, Notifier } from '@aiops/core';
+ * const wanted = new Set<IncidentEventType>(['incident.opened', 'incident.escalated', 'incident.resolved']);
+ * const pager: Notifier = {
+ *   name: 'pager',
+ *   accepts: (event) => wanted.has(event.type),
+ *   async notify(event) { console.log(event.type, event.incident.title); },
+ * };
+ * ```
+ */
 export type IncidentEventType = IncidentEvent['type'];
-/** The {@link IncidentEvent} of one type. */
+/**
+ * The {@link IncidentEvent} of one type.
+ *
+ * @example
+ * ```ts
+ * import type { IncidentEventOf } from '@aiops/core';
+ * function failureLine(e: IncidentEventOf<'action.failed'>): string {
+ *   return `${e.plan.runbookId} ${e.result.status}: ${e.result.reason}`;
+ * }
+ * ```
+ */
 export type IncidentEventOf<T extends IncidentEventType> = Extract<IncidentEvent, { type: T }>;
 
 /**

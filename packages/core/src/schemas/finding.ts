@@ -37,7 +37,23 @@ export const EvidenceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('records'), origins: z.array(OriginSchema).max(50) }),
   z.object({ type: z.literal('note'), text: z.string() }),
 ]);
-/** See {@link EvidenceSchema}. */
+/**
+ * See {@link EvidenceSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Evidence } from '@aiops/core';
+ * function describeEvidence(e: Evidence): string {
+ *   switch (e.type) {
+ *     case 'metric': return `${e.name}: ${e.points.length} points`;
+ *     case 'log': return `${e.count} x ${e.template ?? e.samples[0] ?? '(no sample)'}`;
+ *     case 'alarm': return `${e.alarmName} is ${e.state}: ${e.reason}`;
+ *     case 'records': return `${e.origins.length} source records`;
+ *     case 'note': return e.text;
+ *   }
+ * }
+ * ```
+ */
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
 /**
@@ -76,5 +92,14 @@ export const FindingSchema = z
     evidence: z.array(EvidenceSchema).max(20),
   })
   .refine((f) => f.startedAt <= f.at, { message: 'startedAt must not be after at', path: ['startedAt'] });
-/** See {@link FindingSchema}. */
+/**
+ * See {@link FindingSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Finding } from '@aiops/core';
+ * const firingAbove = (findings: readonly Finding[], minScore: number) =>
+ *   findings.filter((f) => f.status === 'firing' && f.score >= minScore);
+ * ```
+ */
 export type Finding = z.infer<typeof FindingSchema>;

@@ -16,7 +16,17 @@ export const IncidentRefSchema = z.object({
   fingerprint: z.string().min(1),
   epoch: z.number().int().positive(),
 });
-/** See {@link IncidentRefSchema}. */
+/**
+ * See {@link IncidentRefSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Incident, IncidentRef } from '@aiops/core';
+ * const refOf = (i: Incident): IncidentRef => ({ fingerprint: i.fingerprint, epoch: i.epoch });
+ * // Keyed by epoch too: when the same fingerprint opens again, its steps run again.
+ * const stepKey = (ref: IncidentRef, step: string) => `${ref.fingerprint}:${ref.epoch}:${step}`;
+ * ```
+ */
 export type IncidentRef = z.infer<typeof IncidentRefSchema>;
 
 /**
@@ -55,5 +65,16 @@ export const IncidentSchema = z.object({
     series: z.number().int().nonnegative(),
   }),
 });
-/** See {@link IncidentSchema}. */
+/**
+ * See {@link IncidentSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Incident } from '@aiops/core';
+ * function line(i: Incident): string {
+ *   const since = new Date(i.openedAt).toISOString();
+ *   return `[${i.severity}] ${i.title} since ${since}: ${i.counts.findings} findings on ${i.counts.series} series`;
+ * }
+ * ```
+ */
 export type Incident = z.infer<typeof IncidentSchema>;

@@ -20,7 +20,17 @@ export const ParameterSchemaSchema = z.object({
   maximum: z.number().optional(),
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
-/** See {@link ParameterSchemaSchema}. */
+/**
+ * See {@link ParameterSchemaSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { ParameterSchema } from '@aiops/core';
+ * const replicas: ParameterSchema = {
+ *   type: 'integer', minimum: 1, maximum: 20, default: 2, description: 'desired task count',
+ * };
+ * ```
+ */
 export type ParameterSchema = z.infer<typeof ParameterSchemaSchema>;
 
 /**
@@ -41,7 +51,19 @@ export const ParametersSchemaSchema = z.object({
   required: z.array(z.string()).optional(),
   additionalProperties: z.literal(false).optional(),
 });
-/** See {@link ParametersSchemaSchema}. */
+/**
+ * See {@link ParametersSchemaSchema}.
+ *
+ * @example
+ * ```ts
+ * import { compileParameters, type ParametersSchema } from '@aiops/core';
+ * const schema: ParametersSchema = {
+ *   type: 'object', required: ['service'], additionalProperties: false,
+ *   properties: { service: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } },
+ * };
+ * compileParameters(schema)({ service: 'checkout' }).ok; // true
+ * ```
+ */
 export type ParametersSchema = z.infer<typeof ParametersSchemaSchema>;
 
 /**
@@ -79,7 +101,23 @@ export const RunbookSummarySchema = z.object({
     keywords: z.array(z.string()).optional(),
   }),
 });
-/** See {@link RunbookSummarySchema}. */
+/**
+ * See {@link RunbookSummarySchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RunbookSummary } from '@aiops/core';
+ * const restart: RunbookSummary = {
+ *   id: 'restart-service', title: 'Restart a service', description: 'Restarts the service process',
+ *   tags: ['restart'], risk: 'low', approval: 'none',
+ *   parameters: { type: 'object', properties: { service: { type: 'string' } }, required: ['service'] },
+ *   match: { kinds: ['error-rate-spike'], keywords: ['connection pool'] },
+ * };
+ * const forKind = (runbooks: readonly RunbookSummary[], kind: string) =>
+ *   runbooks.filter((r) => r.match.kinds?.includes(kind));
+ * forKind([restart], 'error-rate-spike'); // [restart]
+ * ```
+ */
 export type RunbookSummary = z.infer<typeof RunbookSummarySchema>;
 
 /**

@@ -11,7 +11,21 @@ import { AttributesSchema, EpochMsSchema, OriginSchema } from './common.js';
  * ```
  */
 export const LogLevelSchema = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
-/** See {@link LogLevelSchema}. */
+/**
+ * See {@link LogLevelSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { LogLevel } from '@aiops/core';
+ * // Decoders map whatever the source wrote onto the six levels.
+ * function toLevel(raw: string): LogLevel | undefined {
+ *   const l = raw.toLowerCase();
+ *   if (l === 'warning') return 'warn';
+ *   if (l === 'critical') return 'fatal';
+ *   return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).find((level) => level === l);
+ * }
+ * ```
+ */
 export type LogLevel = z.infer<typeof LogLevelSchema>;
 
 const base = {
@@ -46,7 +60,17 @@ export const LogSignalSchema = z.object({
   /** AWS account that owns the log group. */
   owner: z.string().optional(),
 });
-/** See {@link LogSignalSchema}. */
+/**
+ * See {@link LogSignalSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { LogSignal } from '@aiops/core';
+ * const line: LogSignal = {
+ *   type: 'log', timestamp: Date.now(), message: 'GET /cart 503 12ms', level: 'error', service: 'checkout',
+ * };
+ * ```
+ */
 export type LogSignal = z.infer<typeof LogSignalSchema>;
 
 /**
@@ -67,7 +91,16 @@ export const StatisticSetSchema = z
     count: z.number().finite().positive(),
   })
   .refine((s) => s.min <= s.max, { message: 'min must not exceed max', path: ['min'] });
-/** See {@link StatisticSetSchema}. */
+/**
+ * See {@link StatisticSetSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { StatisticSet } from '@aiops/core';
+ * const mean = (s: StatisticSet) => s.sum / s.count;
+ * mean({ min: 1, max: 9, sum: 20, count: 4 }); // 5
+ * ```
+ */
 export type StatisticSet = z.infer<typeof StatisticSetSchema>;
 
 /**
@@ -99,7 +132,16 @@ export const MetricSignalSchema = z
     message: 'a metric needs a value or a statistic set (stats)',
     path: ['value'],
   });
-/** See {@link MetricSignalSchema}. */
+/**
+ * See {@link MetricSignalSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricSignal } from '@aiops/core';
+ * // A datapoint holds a single value or a statistic set: read whichever is there.
+ * const average = (m: MetricSignal): number => m.value ?? (m.stats ? m.stats.sum / m.stats.count : Number.NaN);
+ * ```
+ */
 export type MetricSignal = z.infer<typeof MetricSignalSchema>;
 
 /**
@@ -112,7 +154,15 @@ export type MetricSignal = z.infer<typeof MetricSignalSchema>;
  * ```
  */
 export const AlarmStateSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
-/** See {@link AlarmStateSchema}. */
+/**
+ * See {@link AlarmStateSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { AlarmState } from '@aiops/core';
+ * const colour: Record<AlarmState, string> = { OK: 'green', ALARM: 'red', INSUFFICIENT_DATA: 'grey' };
+ * ```
+ */
 export type AlarmState = z.infer<typeof AlarmStateSchema>;
 
 /**
@@ -151,7 +201,16 @@ export const AlarmSignalSchema = z.object({
   account: z.string().optional(),
   region: z.string().optional(),
 });
-/** See {@link AlarmSignalSchema}. */
+/**
+ * See {@link AlarmSignalSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { AlarmSignal } from '@aiops/core';
+ * // Alarms repeat their state: only a change into ALARM is news.
+ * const justFired = (a: AlarmSignal) => a.state === 'ALARM' && a.previousState !== 'ALARM';
+ * ```
+ */
 export type AlarmSignal = z.infer<typeof AlarmSignalSchema>;
 
 /**
@@ -177,7 +236,16 @@ export const EventSignalSchema = z.object({
   region: z.string().optional(),
   resources: z.array(z.string()).optional(),
 });
-/** See {@link EventSignalSchema}. */
+/**
+ * See {@link EventSignalSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { EventSignal } from '@aiops/core';
+ * const stoppedTask = (e: EventSignal) =>
+ *   e.source === 'aws.ecs' && e.detailType === 'ECS Task State Change' && e.detail.lastStatus === 'STOPPED';
+ * ```
+ */
 export type EventSignal = z.infer<typeof EventSignalSchema>;
 
 /**
@@ -196,9 +264,33 @@ export const SignalSchema = z.discriminatedUnion('type', [
   AlarmSignalSchema,
   EventSignalSchema,
 ]);
-/** See {@link SignalSchema}. */
+/**
+ * See {@link SignalSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Signal } from '@aiops/core';
+ * function text(s: Signal): string {
+ *   switch (s.type) {
+ *     case 'log': return s.message;
+ *     case 'metric': return `${s.namespace}/${s.name} = ${s.value ?? s.stats?.sum}`;
+ *     case 'alarm': return `${s.alarmName}: ${s.previousState ?? '?'} -> ${s.state}`;
+ *     case 'event': return `${s.source}: ${s.detailType}`;
+ *   }
+ * }
+ * ```
+ */
 export type Signal = z.infer<typeof SignalSchema>;
-/** The four kinds of {@link Signal}. */
+/**
+ * The four kinds of {@link Signal}.
+ *
+ * @example
+ * ```ts
+ * import { defineDetector, type SignalType } from '@aiops/core';
+ * const types: readonly SignalType[] = ['log', 'alarm'];
+ * const logsAndAlarms = defineDetector({ name: 'logs-and-alarms', signalTypes: types, observe: () => undefined });
+ * ```
+ */
 export type SignalType = Signal['type'];
 
 /**

@@ -1,4 +1,15 @@
-/** Where a command writes, so tests can capture it. */
+/**
+ * Where a command writes, so tests can capture it.
+ *
+ * @example
+ * ```ts
+ * import { type CliIo, runCli } from '@aiops/pipeline';
+ * // Capture what a command prints, e.g. to assert on it in a test.
+ * let printed = '';
+ * const io: CliIo = { out: (text) => { printed += text; }, err: (text) => { printed += text; } };
+ * const code = await runCli(['--help'], io);
+ * ```
+ */
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;

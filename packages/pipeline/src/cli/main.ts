@@ -2,7 +2,15 @@ import { createRequire } from 'node:module';
 import type { CliCommand, CliIo } from './command.js';
 import { demoCommand } from './demo-command.js';
 
-/** Every `aiops` subcommand. */
+/**
+ * Every `aiops` subcommand.
+ *
+ * @example
+ * ```ts
+ * import { COMMANDS } from '@aiops/pipeline';
+ * for (const command of COMMANDS) console.log(`${command.name}: ${command.summary}`);
+ * ```
+ */
 export const COMMANDS: readonly CliCommand[] = [demoCommand];
 
 function version(): string {
