@@ -113,6 +113,8 @@ for (const [file, pkg] of declaringFiles) {
 
 compileExamples();
 
+// Grouped by package, in the order the packages were named.
+problems.sort((a, b) => packages.indexOf(a.pkg) - packages.indexOf(b.pkg));
 for (const p of problems) console.log(`@aiops/${p.pkg}: ${p.name}: ${p.what}`);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(
@@ -132,35 +134,38 @@ function ownJsDocs(node: ts.Node): ts.JSDoc[] {
 
 /** Queues every ```ts block of `doc` under `name`, once; returns how many `doc` holds. */
 function collect(pkg: string, name: string, doc: ts.JSDoc): number {
-  const blocks = fencedBlocks(doc);
+  const { blocks, unclosed } = fencedBlocks(doc);
   if (!seen.has(doc)) {
     seen.add(doc);
     for (const code of blocks) examples.push({ pkg, name, code });
+    // An unclosed fence swallows the rest of the comment in the rendered docs.
+    if (unclosed) problems.push({ pkg, name, what: 'unclosed ``` block in TSDoc' });
   }
   return blocks.length;
 }
 
 /** The ```ts / ```typescript blocks of a JSDoc comment, from its raw text so nothing is reflowed. */
-function fencedBlocks(doc: ts.JSDoc): string[] {
+function fencedBlocks(doc: ts.JSDoc): { blocks: string[]; unclosed: boolean } {
   const lines = doc
     .getText()
     .replace(/^\/\*\*|\*\/$/g, '')
     .split('\n')
     .map((l) => l.replace(/^\s*\* ?/, ''));
   const blocks: string[] = [];
-  let current: string[] | undefined;
+  // `undefined` outside a fence, `null` inside a fence of another language, else the lines so far.
+  let current: string[] | null | undefined;
   for (const line of lines) {
     const fence = /^\s*```(\S*)\s*$/.exec(line);
     if (current === undefined) {
-      if (fence && (fence[1] === 'ts' || fence[1] === 'typescript')) current = [];
+      if (fence) current = fence[1] === 'ts' || fence[1] === 'typescript' ? [] : null;
     } else if (fence && fence[1] === '') {
-      blocks.push(current.join('\n'));
+      if (current !== null) blocks.push(current.join('\n'));
       current = undefined;
     } else {
-      current.push(line);
+      current?.push(line);
     }
   }
-  return blocks;
+  return { blocks, unclosed: current !== undefined };
 }
 
 /** A readable name for a documented node: `Class.member`, a declaration's name, or `file:line`. */
