@@ -1,11 +1,14 @@
 import {
+  type Analyzer,
   type DeadLetterRecord,
   DecodeError,
   type Detector,
   defineDetector,
   type IncidentEvent,
+  type IncidentEventOf,
   ManualClock,
   MemoryStateStore,
+  type Notifier,
 } from '@aiops/core';
 import {
   createMemoryNotifier,
@@ -13,9 +16,11 @@ import {
   createRecordingExecutor,
   createScriptedAnalyzer,
   makeLogSignal,
+  type RecordingExecutor,
+  type ScriptedAnalyzer,
 } from '@aiops/testing';
 import { describe, expect, it } from 'vitest';
-import { createPipeline, MemoryDeadLetterSink } from '../src/index.js';
+import { createPipeline, MemoryDeadLetterSink, type PipelineOptions } from '../src/index.js';
 import { gatedStore, triggerDetector, until } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
@@ -196,33 +201,60 @@ describe('fast path', () => {
 });
 
 describe('slow path', () => {
-  function loop(options: { clock?: ManualClock; delayMs?: number } = {}) {
-    const analyzer = createScriptedAnalyzer({
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.delayMs ? { delayMs: options.delayMs } : {}),
-      analyze: ({ incident }) => ({
-        proposedAction: {
-          runbookId: 'restart-service',
-          parameters: { service: incident.labels.service },
-          rationale: 'errors',
-        },
-      }),
-    });
-    const executor = createRecordingExecutor({ verifyWithinMs: 60_000 });
+  /** A proposing analyzer, a recording executor and a memory notifier, on a memory source. */
+  function harness(
+    options: {
+      clock?: ManualClock;
+      analyzeDelayMs?: number;
+      analyzer?: Analyzer;
+      executor?: RecordingExecutor;
+      notifiers?: Notifier[];
+      pipeline?: Partial<PipelineOptions>;
+    } = {},
+  ) {
+    const { clock } = options;
+    const analyzer =
+      options.analyzer ??
+      createScriptedAnalyzer({
+        ...(clock ? { clock } : {}),
+        ...(options.analyzeDelayMs ? { delayMs: options.analyzeDelayMs } : {}),
+        analyze: ({ incident }) => ({
+          proposedAction: {
+            runbookId: 'restart-service',
+            parameters: { service: incident.labels.service },
+            rationale: 'r',
+          },
+        }),
+      });
+    const executor = options.executor ?? createRecordingExecutor({ verifyWithinMs: 60_000 });
     const notifier = createMemoryNotifier();
-    return { analyzer, executor, notifier };
-  }
-
-  it('runs the whole life of an incident: opened, analyzed, acted, verified, resolved', async () => {
-    const { analyzer, executor, notifier } = loop();
-    const source = createMemorySource();
+    const source = createMemorySource({ capacity: 200 });
     const pipeline = createPipeline({
       sources: [source],
       detectors: [triggerDetector()],
       analyzer,
       executor,
-      notifiers: [notifier],
+      notifiers: options.notifiers ?? [notifier],
+      ...(clock ? { clock } : {}),
+      ...options.pipeline,
     });
+    const finish = async (): Promise<void> => {
+      source.end();
+      await pipeline.stop({ deadlineMs: 0 });
+    };
+    return { analyzer, executor, notifier, source, pipeline, finish };
+  }
+
+  /** Moves the manual clock in steps, letting real I/O settle between them, until `done` holds. */
+  async function advanceUntil(clock: ManualClock, stepMs: number, done: () => boolean): Promise<void> {
+    for (let i = 0; i < 20 && !done(); i++) {
+      await clock.advanceAsync(stepMs);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  it('runs the whole life of an incident: opened, analyzed, acted, verified, resolved', async () => {
+    const { executor, notifier, source, pipeline } = harness();
     const events: IncidentEvent[] = [];
     pipeline.on('event', (e) => events.push(e));
     await pipeline.start();
@@ -253,19 +285,15 @@ describe('slow path', () => {
   });
 
   it('never runs a second analysis, action or notification when the same records are replayed', async () => {
-    const { analyzer, executor, notifier } = loop();
+    const first = harness();
     const store = new MemoryStateStore();
     const records = [log('ok', 1), log('fail', 2), log('fail', 3), log('ok', 4)];
     for (let run = 0; run < 3; run++) {
-      const source = createMemorySource();
-      const pipeline = createPipeline({
-        sources: [source],
-        detectors: [triggerDetector()],
-        analyzer,
-        executor,
-        notifiers: [notifier],
-        store,
-        slowPath: { workerId: 'w1' },
+      const { source, pipeline } = harness({
+        analyzer: first.analyzer,
+        executor: first.executor,
+        notifiers: [first.notifier],
+        pipeline: { store, slowPath: { workerId: 'w1' } },
       });
       await pipeline.start();
       await source.push(...records);
@@ -274,9 +302,9 @@ describe('slow path', () => {
       await pipeline.stop();
       expect(pipeline.stats().duplicateFindings).toBe(run === 0 ? 0 : 2);
     }
-    expect(analyzer.calls).toHaveLength(1);
-    expect(executor.runs).toHaveLength(1);
-    expect(notifier.calls.map((c) => c.event.type)).toEqual([
+    expect((first.analyzer as ScriptedAnalyzer).calls).toHaveLength(1);
+    expect(first.executor.runs).toHaveLength(1);
+    expect(first.notifier.calls.map((c) => c.event.type)).toEqual([
       'incident.opened',
       'incident.analyzed',
       'action.started',
@@ -286,52 +314,32 @@ describe('slow path', () => {
 
   it('keeps draining the stream while a slow analysis waits (two speeds)', async () => {
     const clock = new ManualClock(T0);
-    const { analyzer, executor, notifier } = loop({ clock, delayMs: 30_000 });
-    const source = createMemorySource({ capacity: 200 });
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
-      analyzer,
-      executor,
-      notifiers: [notifier],
-      clock,
-    });
+    const { analyzer, executor, source, pipeline, finish } = harness({ clock, analyzeDelayMs: 30_000 });
+    const calls = (analyzer as ScriptedAnalyzer).calls;
     await pipeline.start();
     await source.push(log('fail', 0, 'svc0'));
-    await until(() => analyzer.calls.length === 1, 2_000, 'the analysis to start');
+    await until(() => calls.length === 1, 2_000, 'the analysis to start');
     for (let i = 1; i <= 10_000; i++) {
       await source.push(i % 1_000 === 0 ? log('fail', i, `failing-${i}`) : log('ok', i, `svc${i % 10}`));
     }
     await until(() => source.acked.length === 10_001, 5_000, 'all acks');
     // Every record went through while the first analysis is still waiting on its model.
-    expect(analyzer.calls[0]!.outcome).toBe('pending');
+    expect(calls[0]!.outcome).toBe('pending');
     expect(pipeline.stats().signals).toBe(10_001);
     expect(pipeline.incidents.openIncidents()).toHaveLength(11);
     expect(executor.runs).toHaveLength(0);
     await clock.advanceAsync(30_000);
     await until(() => executor.runs.length >= 1, 2_000, 'the first action');
-    source.end();
-    await pipeline.stop({ deadlineMs: 0 });
+    await finish();
   });
 
   it('waits for approval, then runs; a rejection skips the action', async () => {
     const clock = new ManualClock(T0);
-    const analyzer = createScriptedAnalyzer({
-      analyze: ({ incident }) => ({
-        proposedAction: { runbookId: 'restart', parameters: { service: incident.labels.service }, rationale: 'r' },
-      }),
-    });
     const executor = createRecordingExecutor({ decide: () => 'approval' });
-    const notifier = createMemoryNotifier();
-    const source = createMemorySource();
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
-      analyzer,
-      executor,
-      notifiers: [notifier],
+    const { notifier, source, pipeline, finish } = harness({
       clock,
-      slowPath: { approvalPollMs: 1_000 },
+      executor,
+      pipeline: { slowPath: { approvalPollMs: 1_000 } },
     });
     await pipeline.start();
     await source.push(log('fail', 1, 'a'), log('fail', 2, 'b'));
@@ -344,25 +352,35 @@ describe('slow path', () => {
     await notifier.waitFor('action.succeeded');
     await notifier.waitFor('action.skipped');
     expect(executor.runs).toHaveLength(1);
-    const skipped = notifier.byType('action.skipped')[0]!;
-    expect(skipped.reason).toBe('rejected by U456: not now');
-    source.end();
-    await pipeline.stop({ deadlineMs: 0 });
+    expect(notifier.byType('action.skipped')[0]!.reason).toBe('rejected by U456: not now');
+    await finish();
+  });
+
+  it('keeps a pending approval across a restart', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryStateStore({ clock });
+    const executor = createRecordingExecutor({ decide: () => 'approval' });
+    const pipeline = { store, slowPath: { workerId: 'w', approvalPollMs: 1_000 } };
+    const one = harness({ clock, executor, pipeline });
+    await one.pipeline.start();
+    await one.source.push(log('fail', 1));
+    await one.notifier.waitFor('action.awaiting-approval');
+    await one.finish();
+    const two = harness({ clock, executor, pipeline });
+    await two.pipeline.start();
+    executor.approve(executor.pendingApprovals[0]!, 'U789');
+    await advanceUntil(clock, 1_000, () => executor.runs.length > 0);
+    await two.notifier.waitFor('action.succeeded');
+    expect(executor.runs).toHaveLength(1);
+    expect(executor.planned).toHaveLength(1);
+    await two.finish();
   });
 
   it('escalates when the incident does not clear within the verification window', async () => {
     const clock = new ManualClock(T0);
-    const { analyzer, notifier } = loop();
-    const executor = createRecordingExecutor({ verifyWithinMs: 60_000 });
-    const source = createMemorySource();
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
-      analyzer,
-      executor,
-      notifiers: [notifier],
+    const { notifier, source, pipeline, finish } = harness({
       clock,
-      incidents: { resolveAfterMs: 3_600_000 },
+      pipeline: { incidents: { resolveAfterMs: 3_600_000 } },
     });
     await pipeline.start();
     await source.push(log('fail', 1));
@@ -370,125 +388,81 @@ describe('slow path', () => {
     await clock.advanceAsync(59_000);
     expect(notifier.byType('incident.escalated')).toHaveLength(0);
     await clock.advanceAsync(1_000);
-    const escalated = (await notifier.waitFor('incident.escalated')) as Extract<
-      IncidentEvent,
-      { type: 'incident.escalated' }
-    >;
+    const escalated = (await notifier.waitFor('incident.escalated')) as IncidentEventOf<'incident.escalated'>;
     expect(escalated.reason).toMatch(/still open after runbook restart-service/);
     expect(pipeline.stats().verifications).toEqual({ verified: 0, escalated: 1 });
-    source.end();
-    await pipeline.stop({ deadlineMs: 0 });
+    await finish();
   });
 
   it('retries a failing notifier with backoff, in order, without blocking the other notifiers', async () => {
     const clock = new ManualClock(T0);
     const flaky = createMemoryNotifier({ name: 'flaky', failFirst: 3 });
     const steady = createMemoryNotifier({ name: 'steady' });
-    const source = createMemorySource();
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
+    const { source, pipeline, finish } = harness({
+      clock,
       analyzer: createScriptedAnalyzer(),
       notifiers: [flaky, steady],
-      clock,
-      slowPath: { retry: { baseMs: 1_000, maxMs: 4_000 } },
+      pipeline: { slowPath: { retry: { baseMs: 1_000, maxMs: 4_000 } } },
     });
     await pipeline.start();
     await source.push(log('fail', 1));
     await steady.waitFor('incident.analyzed');
     expect(flaky.events).toHaveLength(0);
-    for (let i = 0; i < 10 && flaky.events.length < 2; i++) {
-      await clock.advanceAsync(4_000);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await advanceUntil(clock, 4_000, () => flaky.events.length >= 2);
     expect(flaky.events.map((e) => e.type)).toEqual(['incident.opened', 'incident.analyzed']);
     expect(flaky.failures).toHaveLength(3);
     expect(pipeline.stats().notifications.failedAttempts).toBe(3);
-    source.end();
-    await pipeline.stop({ deadlineMs: 0 });
+    await finish();
   });
 
   it('dead-letters an event a notifier keeps refusing, and moves on to the next one', async () => {
     const clock = new ManualClock(T0);
     const picky = createMemoryNotifier({ name: 'picky', fail: (e) => e.type === 'incident.opened' });
     const deadLetter = new MemoryDeadLetterSink();
-    const source = createMemorySource();
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
+    const { source, pipeline, finish } = harness({
+      clock,
       analyzer: createScriptedAnalyzer(),
       notifiers: [picky],
-      clock,
-      deadLetter,
-      slowPath: { retry: { baseMs: 10, maxMs: 10, notifyMaxAttempts: 3 } },
+      pipeline: { deadLetter, slowPath: { retry: { baseMs: 10, maxMs: 10, notifyMaxAttempts: 3 } } },
     });
     await pipeline.start();
     await source.push(log('fail', 1));
-    for (let i = 0; i < 20 && picky.events.length === 0; i++) {
-      await clock.advanceAsync(10);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await advanceUntil(clock, 10, () => picky.events.length > 0);
     await picky.waitFor('incident.analyzed');
     expect(picky.failures).toHaveLength(3);
     const letter = deadLetter.records.find((r) => r.stage === 'notify')!;
     expect(letter.plugin).toBe('picky');
     expect(JSON.parse(letter.payload!.data)).toMatchObject({ attempts: 3 });
-    source.end();
-    await pipeline.stop({ deadlineMs: 0 });
+    await finish();
   });
 
   it('lets only one of two workers sharing a store act on an incident', async () => {
     const store = new MemoryStateStore();
-    const executor = createRecordingExecutor();
-    const notifier = createMemoryNotifier();
-    const analyzer = createScriptedAnalyzer({
-      analyze: () => ({ proposedAction: { runbookId: 'restart', parameters: {}, rationale: 'r' } }),
+    const w1 = harness({ pipeline: { store, slowPath: { workerId: 'w1', scanIntervalMs: 50 } } });
+    const w2 = harness({
+      analyzer: w1.analyzer,
+      executor: w1.executor,
+      notifiers: [w1.notifier],
+      pipeline: { store, slowPath: { workerId: 'w2', scanIntervalMs: 50 } },
     });
-    const make = (id: string) => {
-      const source = createMemorySource({ name: id });
-      const pipeline = createPipeline({
-        sources: [source],
-        detectors: [triggerDetector()],
-        analyzer,
-        executor,
-        notifiers: [notifier],
-        store,
-        slowPath: { workerId: id, scanIntervalMs: 50 },
-      });
-      return { source, pipeline };
-    };
-    const w1 = make('w1');
-    const w2 = make('w2');
     await Promise.all([w1.pipeline.start(), w2.pipeline.start()]);
     await w1.source.push(log('fail', 1));
-    await notifier.waitFor('action.succeeded');
+    await w1.notifier.waitFor('action.succeeded');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    w1.source.end();
-    w2.source.end();
-    await Promise.all([w1.pipeline.stop(), w2.pipeline.stop()]);
-    expect(executor.runs).toHaveLength(1);
-    expect(analyzer.calls).toHaveLength(1);
-    expect(notifier.duplicates).toHaveLength(0);
+    await Promise.all([w1.finish(), w2.finish()]);
+    expect(w1.executor.runs).toHaveLength(1);
+    expect((w1.analyzer as ScriptedAnalyzer).calls).toHaveLength(1);
+    expect(w1.notifier.duplicates).toHaveLength(0);
   });
 
   it('stop drains the sources and the slow path, and is idempotent', async () => {
-    const { analyzer, executor, notifier } = loop();
-    const source = createMemorySource();
-    const pipeline = createPipeline({
-      sources: [source],
-      detectors: [triggerDetector()],
-      analyzer,
-      executor,
-      notifiers: [notifier],
-    });
+    const { notifier, source, pipeline } = harness();
     let stopped = 0;
     pipeline.on('stopped', () => stopped++);
     await pipeline.start();
     await pipeline.start();
     await source.push(log('ok', 1), log('fail', 2));
-    const a = pipeline.stop();
-    const b = pipeline.stop();
-    await Promise.all([a, b]);
+    await Promise.all([pipeline.stop(), pipeline.stop()]);
     expect(stopped).toBe(1);
     expect(source.acked).toHaveLength(2);
     expect(notifier.byType('action.succeeded')).toHaveLength(1);
