@@ -1,2 +1,1 @@
-// Exports are added here by name as modules land.
 export {};

@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { resolve, sep } from 'node:path';
+import { parseOptions } from '@aiops/core';
+import { z } from 'zod';
+import type { ActionDriver, DriverContext, DriverOutcome, RenderedLocal } from './rendered-action.js';
+
+const LocalDriverOptionsSchema = z.object({
+  /**
+   * The environment every process starts from. Nothing of the host's environment is passed unless
+   * given here (secrets stay out of runbooks); a runbook's `env` is added on top. Give at least
+   * `PATH` when runbooks name programs without a path.
+   */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Programs (`argv[0]`) runbooks may start; any when absent. */
+  allowedPrograms: z.array(z.string().min(1)).optional(),
+  /** Folder processes run in when neither the runbook nor the catalog names one. */
+  cwd: z.string().min(1).optional(),
+  /** Output kept per run (the end of stdout and stderr, interleaved). */
+  maxOutputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Between SIGTERM and SIGKILL when a process is stopped. */
+  killGraceMs: z.number().int().nonnegative().default(5_000),
+});
+/** Options of {@link createLocalDriver}. */
+export type LocalDriverOptions = z.input<typeof LocalDriverOptionsSchema>;
+
+/**
+ * Runs `local` runbooks as processes: argv, no shell, so a parameter is one argument whatever it
+ * contains. The environment is only what the options and the runbook give; the process runs in
+ * its own process group, which is killed (SIGTERM, then SIGKILL) on timeout or abort. `node` as
+ * `argv[0]` means the Node.js binary running this code. For development, the demo, and hosts
+ * where the service runs beside the pipeline.
+ *
+ * @example
+ * ```ts
+ * import { createLocalDriver } from '@aiops/runbook-executor';
+ * const local = createLocalDriver({ env: { PATH: '/usr/bin:/bin' }, allowedPrograms: ['node', 'systemctl'] });
+ * ```
+ */
+export function createLocalDriver(options: LocalDriverOptions = {}): ActionDriver<RenderedLocal> {
+  const o = parseOptions(LocalDriverOptionsSchema, options, 'createLocalDriver');
+  return {
+    type: 'local',
+    run: (action, ctx) => runProcess(action, ctx, o),
+  };
+}
+
+function runProcess(
+  action: RenderedLocal,
+  ctx: DriverContext,
+  o: z.output<typeof LocalDriverOptionsSchema>,
+): Promise<DriverOutcome> {
+  const [program, ...args] = action.argv;
+  if (program === undefined) return Promise.resolve({ status: 'failed', reason: 'empty argv' });
+  if (o.allowedPrograms && !o.allowedPrograms.includes(program)) {
+    return Promise.resolve({
+      status: 'failed',
+      reason: `program "${program}" is not in the local driver's allowedPrograms`,
+    });
+  }
+  const base = ctx.root ?? o.cwd;
+  let cwd = base;
+  if (action.cwd !== undefined) {
+    if (base === undefined)
+      return Promise.resolve({ status: 'failed', reason: 'the runbook sets cwd but the catalog has no folder' });
+    cwd = resolve(base, action.cwd);
+    if (cwd !== resolve(base) && !cwd.startsWith(resolve(base) + sep)) {
+      return Promise.resolve({ status: 'failed', reason: 'cwd leaves the catalog folder' });
+    }
+  }
+  // A relative program path (scripts/x.sh) resolves against cwd, i.e. inside the catalog folder.
+  const exe = program === 'node' ? process.execPath : program;
+  return new Promise<DriverOutcome>((done) => {
+    const startedAt = ctx.clock.now();
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    const keep = (c: Buffer): void => {
+      chunks.push(c);
+      kept += c.length;
+      while (kept > o.maxOutputBytes && chunks.length > 1) kept -= chunks.shift()!.length;
+    };
+    let stopping: 'timed-out' | 'cancelled' | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const child = spawn(exe, args, {
+      shell: false,
+      detached: process.platform !== 'win32',
+      env: { ...o.env, ...action.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      ...(cwd === undefined ? {} : { cwd }),
+    });
+    const killGroup = (sig: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const stop = (why: 'timed-out' | 'cancelled'): void => {
+      if (stopping || child.exitCode !== null) return;
+      stopping = why;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), o.killGraceMs);
+      killTimer.unref();
+    };
+    const onAbort = (): void => stop('cancelled');
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    if (ctx.signal.aborted) stop('cancelled');
+    const timer = ctx.clock.setTimeout(
+      () => stop('timed-out'),
+      Math.max(0, Math.min(action.timeoutMs, ctx.deadline - startedAt)),
+    );
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const finish = (outcome: DriverOutcome): void => {
+      ctx.clock.clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      done(outcome);
+    };
+    child.on('error', (err) => finish({ status: 'failed', reason: `could not start ${program}: ${err.message}` }));
+    child.on('close', (code, signal) => {
+      let output = Buffer.concat(chunks).toString('utf8');
+      if (output.length > o.maxOutputBytes) output = output.slice(-o.maxOutputBytes);
+      const tookMs = ctx.clock.now() - startedAt;
+      if (stopping === 'timed-out') {
+        return finish({
+          status: 'timed-out',
+          reason: `${program} did not finish within ${action.timeoutMs} ms; killed`,
+          output,
+        });
+      }
+      if (stopping === 'cancelled')
+        return finish({ status: 'cancelled', reason: `${program} was stopped: the run was aborted`, output });
+      if (code === 0) return finish({ status: 'succeeded', output, details: { exitCode: 0, tookMs } });
+      const why = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
+      finish({ status: 'failed', reason: `${program} ${why}`, output, details: { exitCode: code, signal, tookMs } });
+    });
+  });
+}

@@ -1,0 +1,127 @@
+import type { Clock, Logger } from '@aiops/core';
+
+/** A document kept in the runbook repository, carried with the action so that exactly it runs. */
+export interface RenderedDocument {
+  readonly path: string;
+  readonly content: string;
+  readonly format: 'YAML' | 'JSON';
+  readonly documentType: 'Command' | 'Automation';
+  /** SHA-256 of the content. */
+  readonly digest: string;
+}
+
+/**
+ * An action with every value in place, exactly as it will be sent: what a plan records, what an
+ * approver sees, what a dry run prints. Parameters are separate values (SSM document parameters,
+ * argv elements, environment values), never text spliced into a command line.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedAction } from '@aiops/runbook-executor';
+ * const restart: RenderedAction = {
+ *   type: 'local', argv: ['systemctl', 'restart', 'checkout'], env: {}, timeoutMs: 60_000,
+ * };
+ * ```
+ */
+export type RenderedAction = RenderedSsmCommand | RenderedSsmAutomation | RenderedLocal;
+
+/** A Run Command invocation, ready to send. */
+export interface RenderedSsmCommand {
+  readonly type: 'ssm-command';
+  readonly documentName: string;
+  readonly document?: RenderedDocument;
+  readonly parameters: Readonly<Record<string, string[]>>;
+  readonly instanceIds?: readonly string[];
+  readonly targets?: ReadonlyArray<{ readonly Key: string; readonly Values: string[] }>;
+  readonly maxConcurrency?: string;
+  readonly maxErrors?: string;
+  readonly timeoutSeconds?: number;
+  readonly cloudWatchOutput?: { readonly enabled: boolean; readonly logGroup?: string };
+  readonly comment: string;
+  readonly timeoutMs: number;
+}
+
+/** An Automation execution, ready to start. */
+export interface RenderedSsmAutomation {
+  readonly type: 'ssm-automation';
+  readonly documentName: string;
+  readonly document?: RenderedDocument;
+  readonly parameters: Readonly<Record<string, string[]>>;
+  readonly assumeRole?: string;
+  readonly timeoutMs: number;
+}
+
+/** A local process: argv and environment, no shell. */
+export interface RenderedLocal {
+  readonly type: 'local';
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Relative to the catalog's folder. */
+  readonly cwd?: string;
+  readonly timeoutMs: number;
+}
+
+/** An execution outside this process that a restarted executor can find again. */
+export interface ExternalRef {
+  readonly kind: 'ssm-command' | 'ssm-automation';
+  readonly id: string;
+}
+
+/**
+ * What a driver gets besides the action: cancellation, time, where to note the external id as soon
+ * as it exists (so a restart resumes instead of running twice), and where to report progress.
+ */
+export interface DriverContext {
+  readonly planId: string;
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Epoch ms (on `clock`) after which the driver stops the execution and reports `timed-out`. */
+  readonly deadline: number;
+  /** The catalog's folder, for local actions. */
+  readonly root?: string;
+  /** Called once the execution exists outside this process; awaited before polling begins. */
+  onStarted(external: ExternalRef): Promise<void>;
+  /** Called when the execution's status changes (e.g. an automation waits for approval). */
+  onProgress(status: string, detail?: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * How a driver says an execution ended.
+ *
+ * @example
+ * ```ts
+ * import type { DriverOutcome } from '@aiops/runbook-executor';
+ * const ok: DriverOutcome = { status: 'succeeded', output: 'active (running)' };
+ * ```
+ */
+export interface DriverOutcome {
+  readonly status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
+  readonly reason?: string;
+  readonly output?: string;
+  readonly external?: ExternalRef;
+  /** Per-target detail, e.g. the status of each instance. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs one kind of rendered action: Run Command, Automation, or a local process. Implement it to
+ * run runbooks somewhere else (a Kubernetes job, a Lambda function).
+ *
+ * @example
+ * ```ts
+ * import type { ActionDriver, RenderedLocal } from '@aiops/runbook-executor';
+ * const echo: ActionDriver<RenderedLocal> = {
+ *   type: 'local',
+ *   async run(action) { return { status: 'succeeded', output: action.argv.join(' ') }; },
+ * };
+ * ```
+ */
+export interface ActionDriver<A extends RenderedAction = RenderedAction> {
+  readonly type: A['type'];
+  run(action: A, ctx: DriverContext): Promise<DriverOutcome>;
+  /** Follows an execution started before a restart to its end. */
+  resume?(external: ExternalRef, action: A, ctx: DriverContext): Promise<DriverOutcome>;
+  /** Releases what the driver created (clients it owns). */
+  close?(): Promise<void>;
+}
