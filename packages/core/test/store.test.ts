@@ -11,140 +11,33 @@ import {
 } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 
-describe('MemoryStateStore: get and put', () => {
-  it('reads absent keys as undefined', async () => {
-    expect(await new MemoryStateStore().get('nope')).toBeUndefined();
-  });
+// The StateStore semantics every store shares (versions, conditional writes, copies, delete, list,
+// expiry) are checked by runStateStoreContract in @aiops/testing, which runs against MemoryStateStore
+// in packages/testing/test/store-contract.test.ts. What follows is specific to this package.
 
-  it('starts versions at 1 and adds one on every write', async () => {
+describe('MemoryStateStore: only plain JSON, as the durable stores', () => {
+  it('refuses values that a file or DynamoDB could not keep, naming where they are', async () => {
     const store = new MemoryStateStore();
-    const first = await store.put('k', { n: 1 });
-    expect(first).toEqual({ ok: true, item: { key: 'k', value: { n: 1 }, version: 1 } });
-    const second = await store.put('k', { n: 2 });
-    expect(second.ok && second.item.version).toBe(2);
-    expect(await store.get('k')).toEqual({ key: 'k', value: { n: 2 }, version: 2 });
-  });
-
-  it('refuses an empty key', async () => {
-    await expect(new MemoryStateStore().put('', 1)).rejects.toThrow('store key must be a non-empty string');
-  });
-});
-
-describe('MemoryStateStore: conditional writes', () => {
-  it('expectedVersion 0 writes only when the key is absent', async () => {
-    const store = new MemoryStateStore();
-    const won = await store.put('lock', { owner: 'a' }, { expectedVersion: 0 });
-    expect(won.ok).toBe(true);
-    const lost = await store.put('lock', { owner: 'b' }, { expectedVersion: 0 });
-    expect(lost).toEqual({
-      ok: false,
-      reason: 'conflict',
-      current: { key: 'lock', value: { owner: 'a' }, version: 1 },
-    });
-    expect((await store.get('lock'))?.value).toEqual({ owner: 'a' });
-  });
-
-  it('writes when the version matches and reports the current item when it does not', async () => {
-    const store = new MemoryStateStore();
-    await store.put('k', 'v1');
-    await store.put('k', 'v2');
-    const stale = await store.put('k', 'late', { expectedVersion: 1 });
-    expect(stale).toEqual({ ok: false, reason: 'conflict', current: { key: 'k', value: 'v2', version: 2 } });
-    const fresh = await store.put('k', 'v3', { expectedVersion: 2 });
-    expect(fresh).toEqual({ ok: true, item: { key: 'k', value: 'v3', version: 3 } });
-  });
-
-  it('reports a conflict with no current item when a version is expected of an absent key', async () => {
-    const res = await new MemoryStateStore().put('k', 1, { expectedVersion: 3 });
-    expect(res).toEqual({ ok: false, reason: 'conflict', current: undefined });
-  });
-});
-
-describe('MemoryStateStore: copies', () => {
-  it('copies values in: mutating what was written does not change the store', async () => {
-    const store = new MemoryStateStore();
-    const value = { list: [1, 2], nested: { a: 'x' } };
-    await store.put('k', value);
-    value.list.push(3);
-    value.nested.a = 'changed';
-    expect((await store.get('k'))?.value).toEqual({ list: [1, 2], nested: { a: 'x' } });
-  });
-
-  it('copies values out: mutating a returned value does not change the store', async () => {
-    const store = new MemoryStateStore();
-    const put = await store.put('k', { list: [1] });
-    if (put.ok) (put.item.value as { list: number[] }).list.push(99);
-    const got = await store.get<{ list: number[] }>('k');
-    got?.value.list.push(42);
-    const page = await store.list<{ list: number[] }>('');
-    page.items[0]?.value.list.push(7);
-    const conflict = await store.put('k', {}, { expectedVersion: 0 });
-    if (!conflict.ok) (conflict.current?.value as { list: number[] } | undefined)?.list.push(8);
-    expect((await store.get('k'))?.value).toEqual({ list: [1] });
-  });
-});
-
-describe('MemoryStateStore: delete', () => {
-  it('deletes an item and reports whether it existed', async () => {
-    const store = new MemoryStateStore();
-    await store.put('k', 1);
-    expect(await store.delete('k')).toBe(true);
-    expect(await store.get('k')).toBeUndefined();
-    expect(await store.delete('k')).toBe(false);
-  });
-
-  it('deletes only when the expected version matches', async () => {
-    const store = new MemoryStateStore();
-    await store.put('k', 1);
-    await store.put('k', 2);
-    expect(await store.delete('k', { expectedVersion: 1 })).toBe(false);
-    expect((await store.get('k'))?.value).toBe(2);
-    expect(await store.delete('k', { expectedVersion: 2 })).toBe(true);
+    await expect(store.put('k', { at: new Date() })).rejects.toThrow('value.at: a Date is not plain JSON');
+    await expect(store.put('k', { m: new Map() })).rejects.toThrow('value.m: a Map is not plain JSON');
+    await expect(store.put('k', [1, undefined])).rejects.toThrow('value[1]: undefined is not plain JSON');
+    await expect(store.put('k', { n: Number.NaN })).rejects.toThrow('value.n: NaN is not a finite number');
+    await expect(store.put('k', () => 1)).rejects.toThrow('value: a function is not plain JSON');
+    await expect(store.put('k', 1, { expiresAt: Number.NaN })).rejects.toThrow('expiresAt must be a finite number');
     expect(await store.get('k')).toBeUndefined();
   });
 
-  it('restarts versions at 1 after a delete', async () => {
+  it('drops undefined properties as JSON would', async () => {
     const store = new MemoryStateStore();
-    await store.put('k', 1);
-    await store.put('k', 2);
-    await store.delete('k');
-    const res = await store.put('k', 3, { expectedVersion: 0 });
-    expect(res.ok && res.item.version).toBe(1);
-  });
-});
-
-describe('MemoryStateStore: expiry', () => {
-  it('reads an item as absent from its expiry time on', async () => {
-    const clock = new ManualClock(1_000);
-    const store = new MemoryStateStore({ clock });
-    const res = await store.put('k', 'v', { expiresAt: 2_000 });
-    expect(res.ok && res.item.expiresAt).toBe(2_000);
-    clock.advance(999);
-    expect((await store.get('k'))?.value).toBe('v');
-    expect(store.size).toBe(1);
-    clock.advance(1);
-    expect(await store.get('k')).toBeUndefined();
-    expect(store.size).toBe(0);
-    expect((await store.list('')).items).toEqual([]);
+    await store.put('k', { a: 1, b: undefined });
+    expect((await store.get('k'))?.value).toEqual({ a: 1 });
+    expect(Object.keys((await store.get<object>('k'))!.value)).toEqual(['a']);
   });
 
-  it('treats an expired item as absent for conditional writes and deletes', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryStateStore({ clock });
-    await store.put('k', 'old', { expiresAt: 10 });
-    clock.advance(10);
-    expect(await store.delete('k')).toBe(false);
-    const res = await store.put('k', 'new', { expectedVersion: 0 });
-    expect(res).toEqual({ ok: true, item: { key: 'k', value: 'new', version: 1 } });
-  });
-
-  it('drops the expiry when an item is rewritten without one', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryStateStore({ clock });
-    await store.put('k', 1, { expiresAt: 10 });
-    await store.put('k', 2);
-    clock.advance(100);
-    expect(await store.get('k')).toEqual({ key: 'k', value: 2, version: 2 });
+  it('refuses a page size that is not positive', async () => {
+    const store = new MemoryStateStore();
+    await expect(store.list('', { limit: 0 })).rejects.toThrow('list limit must be a positive number, got 0');
+    await expect(listAll(store, '', 0)).rejects.toThrow('listAll page size must be a positive number, got 0');
   });
 });
 
