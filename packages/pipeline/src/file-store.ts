@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   AiopsError,
@@ -18,6 +17,9 @@ import {
   systemClock,
 } from '@aiops/core';
 import { z } from 'zod';
+import { syncDir, writeAll } from './durable-fs.js';
+import { acquireLock, releaseLock } from './file-lock.js';
+import { type Entry, LOG_RE, load, logName, SNAPSHOT, SNAPSHOT_FORMAT, SNAPSHOT_TMP } from './file-log.js';
 
 /**
  * Options of {@link FileStateStore.open}.
@@ -60,13 +62,6 @@ const OptionsSchema = z.object({
     .optional(),
 });
 
-/** What the store keeps per key: the value stays serialised, which also makes copies cheap and exact. */
-interface Entry {
-  readonly version: number;
-  readonly expiresAt?: number;
-  readonly json: string;
-}
-
 /** A write waiting for its group commit. */
 interface PendingOp {
   readonly key: string;
@@ -78,13 +73,6 @@ interface PendingOp {
   commit(): void;
   fail(err: unknown): void;
 }
-
-const SNAPSHOT = 'snapshot.json';
-const SNAPSHOT_TMP = 'snapshot.json.tmp';
-const LOCK = 'LOCK';
-const SNAPSHOT_FORMAT = 'aiops-file-store-snapshot';
-const LOG_RE = /^wal-(\d{12})\.log$/;
-const LOCK_TMP_RE = /^LOCK\.(\d+)\.[0-9a-f-]+\.tmp$/;
 
 /** Directories opened by a live store in this process, so a second `open` of the same one is refused. */
 const openDirs = new Set<string>();
@@ -581,247 +569,6 @@ function assertKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new TypeError('store key must be a non-empty string');
 }
 
-function logName(generation: number): string {
-  return `wal-${String(generation).padStart(12, '0')}.log`;
-}
-
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-async function writeAll(fh: FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes creations, renames and removals in the directory durable. Not possible on Windows.
-  if (process.platform === 'win32') return;
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-function isCode(err: unknown, code: string): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === code;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isCode(err, 'EPERM');
-  }
-}
-
-async function readLockPid(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8');
-  const pid = Number(text.trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-/**
- * Takes `LOCK` in `dir`. The pid is written to a temp file first and hard-linked into place, so the
- * lock never exists without its pid. A lock whose pid is dead (or is this process, which has not
- * opened the directory: a recycled pid after a container restart) is stale and taken over.
- */
-async function acquireLock(dir: string, fsync: boolean): Promise<void> {
-  const lockPath = join(dir, LOCK);
-  const tmp = join(dir, `${LOCK}.${process.pid}.${randomUUID()}.tmp`);
-  await writeFile(tmp, `${process.pid}\n`);
-  try {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await link(tmp, lockPath);
-        if (fsync) await syncDir(dir);
-        return;
-      } catch (err) {
-        if (!isCode(err, 'EEXIST')) {
-          // A file system without hard links: fall back to an exclusive create.
-          if (!(isCode(err, 'EPERM') || isCode(err, 'ENOTSUP') || isCode(err, 'ENOSYS'))) throw err;
-          try {
-            await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
-            return;
-          } catch (wxErr) {
-            if (!isCode(wxErr, 'EEXIST')) throw wxErr;
-          }
-        }
-      }
-      let holder: number | undefined;
-      try {
-        holder = await readLockPid(lockPath);
-      } catch (err) {
-        if (isCode(err, 'ENOENT')) continue; // released meanwhile: try again
-        throw err;
-      }
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-        throw new AiopsError('STORE_FAILED', `FileStateStore: ${dir} is locked by live process ${holder}`, {
-          retryable: true,
-        });
-      }
-      await unlink(lockPath).catch((err: unknown) => {
-        if (!isCode(err, 'ENOENT')) throw err;
-      });
-    }
-    throw new AiopsError('STORE_FAILED', `FileStateStore: could not take the lock of ${dir}`, { retryable: true });
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
-}
-
-async function releaseLock(dir: string): Promise<void> {
-  const lockPath = join(dir, LOCK);
-  const holder = await readLockPid(lockPath).catch(() => undefined);
-  if (holder === process.pid) await unlink(lockPath);
-}
-
-interface LoadedState {
-  entries: Map<string, Entry>;
-  log: FileHandle;
-  generation: number;
-  logBytes: number;
-}
-
-/** Loads the snapshot, replays the newer logs, tidies what a crash left behind, and opens the log to append to. */
-async function load(dir: string, fsync: boolean): Promise<LoadedState> {
-  const names = await readdir(dir);
-  let tidied = false;
-  for (const name of names) {
-    const lockTmp = LOCK_TMP_RE.exec(name);
-    if (name === SNAPSHOT_TMP || (lockTmp && !isAlive(Number(lockTmp[1])))) {
-      await unlink(join(dir, name)).catch(() => {});
-      tidied = true;
-    }
-  }
-
-  const entries = new Map<string, Entry>();
-  let generation = 0;
-  if (names.includes(SNAPSHOT)) generation = await loadSnapshot(join(dir, SNAPSHOT), entries);
-
-  const logs = names
-    .map((name) => LOG_RE.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[0], generation: Number(m[1]) }))
-    .sort((a, b) => a.generation - b.generation);
-  let logBytes = 0;
-  let current = generation;
-  for (const log of logs) {
-    const path = join(dir, log.name);
-    if (log.generation < generation) {
-      // Covered by the snapshot: a crash came between the snapshot's rename and this removal.
-      await unlink(path).catch(() => {});
-      tidied = true;
-      continue;
-    }
-    logBytes += await replayLog(path, entries, fsync);
-    current = log.generation;
-  }
-
-  const log = await open(join(dir, logName(current)), 'a');
-  if (fsync && (tidied || !logs.some((l) => l.generation === current))) await syncDir(dir);
-  return { entries, log, generation: current, logBytes };
-}
-
-async function loadSnapshot(path: string, entries: Map<string, Entry>): Promise<number> {
-  const text = await readFile(path, 'utf8');
-  const lines = text.split('\n');
-  const corrupt = (why: string): AiopsError =>
-    new AiopsError('STORE_FAILED', `FileStateStore: snapshot ${path} is corrupt: ${why}`);
-  let header: { format?: unknown; generation?: unknown; count?: unknown };
-  try {
-    header = JSON.parse(lines[0] ?? '');
-  } catch {
-    throw corrupt('line 1 is not a header');
-  }
-  if (header.format !== SNAPSHOT_FORMAT || !Number.isSafeInteger(header.generation)) throw corrupt('bad header');
-  let count = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') continue;
-    const rec = parseRecord(line);
-    if (rec?.op !== 'put') throw corrupt(`line ${i + 1} is not an item`);
-    entries.set(rec.key, rec.entry);
-    count++;
-  }
-  if (count !== header.count) throw corrupt(`expected ${String(header.count)} items, found ${count}`);
-  return header.generation as number;
-}
-
-type LogRecord = { op: 'put'; key: string; entry: Entry } | { op: 'del'; key: string };
-
-function parseRecord(line: string): LogRecord | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as { op?: unknown; key?: unknown; version?: unknown; expiresAt?: unknown; value?: unknown };
-  if (typeof r.key !== 'string' || r.key === '') return undefined;
-  if (r.op === 'del') return { op: 'del', key: r.key };
-  if (r.op !== undefined && r.op !== 'put') return undefined;
-  if (!Number.isSafeInteger(r.version) || (r.version as number) < 1 || !('value' in r)) return undefined;
-  if (r.expiresAt !== undefined && typeof r.expiresAt !== 'number') return undefined;
-  return {
-    op: 'put',
-    key: r.key,
-    entry: {
-      version: r.version as number,
-      ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt as number }),
-      json: JSON.stringify(r.value),
-    },
-  };
-}
-
-/**
- * Applies a log to `entries` and returns its valid length. A torn tail (a last line cut short by a
- * crash, or garbage after the last good line) is truncated away; a bad line followed by good ones is
- * corruption, and refuses to open.
- */
-async function replayLog(path: string, entries: Map<string, Entry>, fsync: boolean): Promise<number> {
-  const bytes = await readFile(path);
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < bytes.length) {
-    const nl = bytes.indexOf(0x0a, offset);
-    const end = nl === -1 ? bytes.length : nl;
-    lineNo++;
-    const rec = nl === -1 ? undefined : parseRecord(bytes.toString('utf8', offset, end));
-    if (!rec) {
-      if (hasRecordAfter(bytes, nl === -1 ? bytes.length : nl + 1)) {
-        throw new AiopsError('STORE_FAILED', `FileStateStore: log ${path} is corrupt at line ${lineNo}`);
-      }
-      const fh = await open(path, 'r+');
-      try {
-        await fh.truncate(offset);
-        if (fsync) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      return offset;
-    }
-    if (rec.op === 'put') entries.set(rec.key, rec.entry);
-    else entries.delete(rec.key);
-    offset = end + 1;
-  }
-  return bytes.length;
-}
-
-function hasRecordAfter(bytes: Buffer, from: number): boolean {
-  let offset = from;
-  while (offset < bytes.length) {
-    const nl = bytes.indexOf(0x0a, offset);
-    if (nl === -1) return false;
-    if (parseRecord(bytes.toString('utf8', offset, nl))) return true;
-    offset = nl + 1;
-  }
-  return false;
 }

@@ -70,7 +70,8 @@ export class OutboxRecords {
    * Applies `fn` to a copy of the record and writes it conditionally; `fn` returning `false` writes
    * nothing. Resolves with the record as written.
    */
-  mutate(fingerprint: string, fn: (p: ProgressRecord) => undefined | false | void): Promise<ProgressRecord> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: mutations are usually statements that return nothing.
+  mutate(fingerprint: string, fn: (p: ProgressRecord) => false | void): Promise<ProgressRecord> {
     const prev = this.#chains.get(fingerprint) ?? Promise.resolve();
     const run = prev.then(() => this.#write(fingerprint, fn));
     const tail = run.catch(() => {});
@@ -91,7 +92,8 @@ export class OutboxRecords {
     this.#cache.clear();
   }
 
-  async #write(fingerprint: string, fn: (p: ProgressRecord) => undefined | false | void): Promise<ProgressRecord> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: as for mutate.
+  async #write(fingerprint: string, fn: (p: ProgressRecord) => false | void): Promise<ProgressRecord> {
     const item = this.#cache.get(fingerprint);
     if (!item) throw new ClaimLost(`no claim on ${fingerprint}`);
     const next = cloneJson(item.value);
