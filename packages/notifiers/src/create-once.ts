@@ -114,8 +114,16 @@ export async function createOnce<T>(o: CreateOnceOptions<T>): Promise<OnceResult
       continue;
     }
     const age = now - record.since;
-    const peerActive = record.owner !== o.owner && !record.uncertain && age < o.staleMs;
-    if (peerActive) {
+    if (record.uncertain || record.owner === o.owner) {
+      // A create that may have happened (ours, before a timeout or a restart): give the service's
+      // search time to show it before looking.
+      if (age < o.settleMs) {
+        throw new NotifierError(o.service, 'NOTIFIER_BUSY', `an earlier create of ${o.key} is being reconciled`, {
+          retryAfterMs: o.settleMs - age,
+        });
+      }
+    } else if (age < o.staleMs) {
+      // Another worker is creating it now.
       const waited = now - waitStarted;
       if (waited >= o.peerWaitMs) {
         throw new NotifierError(o.service, 'NOTIFIER_BUSY', `another worker is creating ${o.key}`, {
@@ -125,14 +133,9 @@ export async function createOnce<T>(o: CreateOnceOptions<T>): Promise<OnceResult
       await sleep(o.clock, Math.min(100, o.peerWaitMs - waited), o.signal);
       continue;
     }
-    if (age < o.settleMs) {
-      throw new NotifierError(o.service, 'NOTIFIER_BUSY', `an earlier create of ${o.key} is being reconciled`, {
-        retryAfterMs: o.settleMs - age,
-      });
-    }
     // The previous claim was abandoned or ended without a clear answer: take it over, then look for
     // what it may have created before creating again.
-    const claim = await claimFrom(o, item.version, record.previous);
+    const claim = await claimFrom(o, item.version, record.previous, record.since);
     if (claim) return runClaim(o, claim, record.since);
   }
 }
@@ -141,9 +144,11 @@ interface Claim<T> {
   readonly version: number;
   readonly since: number;
   readonly previous: T | undefined;
+  /** Set when this claim took over one whose create may have happened: when that claim began. */
+  readonly doubtSince: number | undefined;
 }
 
-async function claimFrom<T>(o: CreateOnceOptions<T>, version: number, previous: T | undefined) {
+async function claimFrom<T>(o: CreateOnceOptions<T>, version: number, previous: T | undefined, doubtSince?: number) {
   const since = o.clock.now();
   const value: OnceRecord<T> = {
     state: 'creating',
@@ -152,12 +157,18 @@ async function claimFrom<T>(o: CreateOnceOptions<T>, version: number, previous: 
     ...(previous === undefined ? {} : { previous }),
   };
   const res = await o.store.put<OnceRecord<T>>(o.key, value, { expectedVersion: version });
-  return res.ok ? ({ version: res.item.version, since, previous } satisfies Claim<T>) : undefined;
+  return res.ok ? ({ version: res.item.version, since, previous, doubtSince } satisfies Claim<T>) : undefined;
 }
 
 async function runClaim<T>(o: CreateOnceOptions<T>, claim: Claim<T>, reconcileSince: number | undefined) {
   if (reconcileSince !== undefined && o.reconcile) {
-    const found = await o.reconcile(reconcileSince);
+    let found: T | undefined;
+    try {
+      found = await o.reconcile(reconcileSince);
+    } catch (err) {
+      await release(o, claim, err, true);
+      throw err;
+    }
     if (found !== undefined) return finish(o, claim, found, 'found');
   }
   let data: T;
@@ -165,7 +176,7 @@ async function runClaim<T>(o: CreateOnceOptions<T>, claim: Claim<T>, reconcileSi
     if (o.signal?.aborted) throw abortReason(o.signal);
     data = await o.create();
   } catch (err) {
-    await release(o, claim, err);
+    await release(o, claim, err, false);
     throw err;
   }
   return finish(o, claim, data, 'created');
@@ -186,15 +197,19 @@ async function finish<T>(o: CreateOnceOptions<T>, claim: Claim<T>, data: T, how:
   throw new NotifierError(o.service, 'NOTIFIER_BUSY', `lost the claim on ${o.key} while creating it`);
 }
 
-/** After a failed create: a clear failure frees the claim; a doubtful one marks it for reconciliation. */
-async function release<T>(o: CreateOnceOptions<T>, claim: Claim<T>, err: unknown): Promise<void> {
-  const doubtful = !(err instanceof NotifierError) || err.uncertain;
+/**
+ * After a failed reconciliation or create. A create that may have happened marks the claim for
+ * reconciliation; so does a failed look-up for a claim that was already in doubt (keeping the time
+ * the doubt began, so the next attempt looks again at once). Anything else frees the claim.
+ */
+async function release<T>(o: CreateOnceOptions<T>, claim: Claim<T>, err: unknown, lookup: boolean): Promise<void> {
+  const doubtful = lookup ? claim.doubtSince !== undefined : !(err instanceof NotifierError) || err.uncertain;
   try {
     if (doubtful) {
       const value: OnceRecord<T> = {
         state: 'creating',
         owner: o.owner,
-        since: o.clock.now(),
+        since: lookup ? claim.doubtSince! : o.clock.now(),
         uncertain: true,
         ...(claim.previous === undefined ? {} : { previous: claim.previous }),
       };

@@ -236,9 +236,10 @@ export function createJiraNotifier(options: JiraNotifierOptions): JiraNotifier {
       ticket = { ...ticket, summary };
       await setTicket(ctx, fp, (t) => ({ ...t, summary }));
     }
-    const newTicket = made.how === 'created' && event.type === 'incident.opened';
-    const wanted = commentOn ? commentOn.has(event.type) : event.type !== 'incident.opened' || made.how !== 'created';
-    if (wanted && !newTicket) await comment(ctx, event, ticket);
+    // The description of a ticket made (or found) for this very opening already says it opened.
+    const fresh = made.how !== 'existing' && event.type === 'incident.opened';
+    const wanted = commentOn ? commentOn.has(event.type) : true;
+    if (wanted && !fresh) await comment(ctx, event, ticket);
     if (event.type === 'incident.resolved' && ticket.resolvedAt === undefined) {
       if (!(await transition(ctx, ticket.key, [o.doneTransition], o.doneFields))) {
         const issue = await call(ctx, () => client.issues.getIssue({ issueIdOrKey: ticket.key, fields: ['status'] }));

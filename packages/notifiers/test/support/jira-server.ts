@@ -69,7 +69,7 @@ export async function startFakeJira(options: { email?: string; apiToken?: string
       }
       hangUpAfter = true;
     }
-    const answer = (status: number, body?: unknown): void => {
+    const answer = (status: number, body?: unknown) => {
       if (hangUpAfter) return hangUp(res);
       if (body === undefined) res.writeHead(status).end();
       else json(res, status, body);

@@ -67,7 +67,7 @@ export async function startFakeSlack(options: { token?: string; channels?: strin
     return out;
   };
 
-  const api = (method: string, p: Record<string, unknown>, res: ServerResponse): void => {
+  const api = (method: string, p: Record<string, unknown>, res: ServerResponse) => {
     const channel = String(p.channel ?? '');
     const known = channels.has(channel);
     switch (method) {
