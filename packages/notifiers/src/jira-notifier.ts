@@ -93,6 +93,7 @@ export function createJiraNotifier(options: JiraNotifierOptions): JiraNotifier {
   const commentOn = o.commentOn ? new Set(o.commentOn) : undefined;
   const prefix = `notifiers/jira/${keyPart(o.name)}`;
   const ticketKey = (fp: string): string => `${prefix}/ticket/${keyPart(fp)}`;
+  const sentKey = (ctx: StepContext): string => `${prefix}/sent/${keyPart(ctx.idempotencyKey)}`;
   const call = <T>(ctx: StepContext, fn: () => Promise<T>): Promise<T> => jiraCall(ctx, o.rateLimitWaitMs, fn);
 
   async function search(ctx: StepContext, fingerprint: string): Promise<JiraTicket[]> {
@@ -182,7 +183,7 @@ export function createJiraNotifier(options: JiraNotifierOptions): JiraNotifier {
   async function comment(ctx: StepContext, event: IncidentEvent, ticket: JiraTicket): Promise<void> {
     await createOnce<{ id: string }>({
       store: ctx.store,
-      key: `${prefix}/sent/${keyPart(ctx.idempotencyKey)}`,
+      key: sentKey(ctx),
       clock: ctx.clock,
       owner,
       service: 'jira',
@@ -239,7 +240,11 @@ export function createJiraNotifier(options: JiraNotifierOptions): JiraNotifier {
     // The description of a ticket made (or found) for this very opening already says it opened.
     const fresh = made.how !== 'existing' && event.type === 'incident.opened';
     const wanted = commentOn ? commentOn.has(event.type) : true;
-    if (wanted && !fresh) await comment(ctx, event, ticket);
+    if (fresh) {
+      // Record the opening as told, so a redelivery of it does not add an "opened" comment.
+      const told: OnceRecord<{ id: string }> = { state: 'ready', data: { id: 'description' } };
+      await ctx.store.put(sentKey(ctx), told, { expectedVersion: 0, expiresAt: ctx.clock.now() + o.retentionMs });
+    } else if (wanted) await comment(ctx, event, ticket);
     if (event.type === 'incident.resolved' && ticket.resolvedAt === undefined) {
       if (!(await transition(ctx, ticket.key, [o.doneTransition], o.doneFields))) {
         const issue = await call(ctx, () => client.issues.getIssue({ issueIdOrKey: ticket.key, fields: ['status'] }));

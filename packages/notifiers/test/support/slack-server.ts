@@ -127,6 +127,10 @@ export async function startFakeSlack(options: { token?: string; channels?: strin
 
   const server = await startServer((req, res) => {
     if (req.path.startsWith('/services/')) {
+      if (req.path !== '/services/T0TEST/B0TEST/secretpart') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
+        return;
+      }
       const fault = takeFault('webhook');
       if (fault?.kind === 'status') {
         res
