@@ -6,42 +6,27 @@ import {
   type DeadLetterRecord,
   type DeadLetterSink,
   type DeadLetterStage,
-  type Decoder,
   type Delivery,
-  type Detector,
-  type DetectorContext,
   describeError,
   type Finding,
-  FindingSchema,
   type IncidentEvent,
   type Logger,
   listAll,
   MemoryStateStore,
-  type Origin,
   PluginError,
   parseOptions,
-  quickCheckSignal,
-  type Signal,
-  SignalSchema,
-  type SignalType,
   type Source,
   type StageContext,
   type StateStore,
   silentLogger,
   systemClock,
-  toIssues,
 } from '@aiops/core';
 import { EventEmitter } from 'eventemitter3';
-import { MemoryDeadLetterSink, toDeadLetterPayload } from './dead-letter.js';
-import {
-  type DirtyRecord,
-  type IncidentChange,
-  IncidentManager,
-  type IncidentRecord,
-  type ObserveOutcome,
-} from './incident-manager.js';
+import { CommitQueue } from './commit-queue.js';
+import { MemoryDeadLetterSink } from './dead-letter.js';
+import { FastPath } from './fast-path.js';
+import { type IncidentChange, IncidentManager, type IncidentRecord, type ObserveOutcome } from './incident-manager.js';
 import { type PipelineOptions, PipelineOptionsSchema, type ResolvedPipelineOptions } from './options.js';
-import { incidentKey } from './progress.js';
 import { SlowPath } from './slow-path.js';
 import { createStats, type PipelineStats } from './stats.js';
 import { raceDeadline } from './timing.js';
@@ -166,11 +151,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return new PipelineRuntime(parseOptions(PipelineOptionsSchema, options, 'createPipeline'));
 }
 
-interface BatchWork {
-  readonly deliveries: readonly Delivery[];
-  readonly deadLetters: Array<{ delivery: Delivery; write: Promise<boolean> }>;
-}
-
 class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   readonly store: StateStore;
   readonly incidents: IncidentManager;
@@ -178,44 +158,70 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #deadLetter: DeadLetterSink;
+  readonly #fast: FastPath;
+  readonly #commits: CommitQueue;
   readonly #slow: SlowPath;
   readonly #stats = createStats();
-  readonly #byType: Record<SignalType, Detector[]>;
-  readonly #detectorCtx: DetectorContext;
   readonly #fastAbort = new AbortController();
   readonly #ctx: StageContext;
   readonly #sourceLoops: Promise<void>[] = [];
-  #pending: BatchWork[] = [];
-  #flushing: Promise<void> | undefined;
-  #uncommitted = 0;
-  #commitWaiters: Array<() => void> = [];
-  #timer: unknown;
-  #scanTimer: unknown;
-  #lastSnapshotAt = 0;
-  #starting?: Promise<void>;
-  #stopping?: Promise<void>;
-  #dlSeq = 0;
   /** Whether anything consumes incident events: without analyzer, executor or notifiers, there is no slow path. */
   readonly #hasSlowPath: boolean;
+  #timer: unknown;
+  #scanTimer: unknown;
+  #starting?: Promise<void>;
+  #stopping?: Promise<void>;
 
   constructor(o: ResolvedPipelineOptions) {
     super();
+    assertUniqueNames('detectors', o.detectors);
+    assertUniqueNames('notifiers', o.notifiers);
+    assertUniqueNames('sources', o.sources);
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     this.#logger = o.logger ?? silentLogger;
     this.store = o.store ?? new MemoryStateStore({ clock: this.#clock });
     this.#deadLetter = o.deadLetter ?? new MemoryDeadLetterSink();
     this.incidents = new IncidentManager(o.incidents);
-    this.#detectorCtx = { clock: this.#clock, logger: this.#logger };
     this.#ctx = { clock: this.#clock, logger: this.#logger, store: this.store, signal: this.#fastAbort.signal };
     this.#hasSlowPath = Boolean(o.analyzer || o.executor || o.notifiers.length > 0);
-    this.#byType = { log: [], metric: [], alarm: [], event: [] };
-    for (const d of o.detectors) {
-      for (const t of d.signalTypes ?? (['log', 'metric', 'alarm', 'event'] as const)) this.#byType[t].push(d);
-    }
-    assertUniqueNames('detectors', o.detectors);
-    assertUniqueNames('notifiers', o.notifiers);
-    assertUniqueNames('sources', o.sources);
+    const change = (c: IncidentChange): void => {
+      this.#stats.countChange(c);
+      this.emit('incident', c);
+    };
+    this.#fast = new FastPath({
+      decoders: o.decoders,
+      detectors: o.detectors,
+      validateSignals: o.fastPath.validateSignals,
+      incidents: this.incidents,
+      clock: this.#clock,
+      logger: this.#logger,
+      deadLetter: this.#deadLetter,
+      stats: this.#stats,
+      hooks: {
+        finding: (finding, outcome) => this.emit('finding', finding, outcome),
+        change,
+        deadLetter: (record) => this.emit('deadLetter', record),
+        fail: (stage, plugin, error, final) => this.#fail(stage, plugin, error, final),
+      },
+    });
+    this.#commits = new CommitQueue({
+      store: this.store,
+      incidents: this.incidents,
+      clock: this.#clock,
+      stats: this.#stats,
+      retentionMs: o.incidents.retentionMs,
+      maxUncommittedDeliveries: o.fastPath.maxUncommittedDeliveries,
+      snapshotIntervalMs: o.fastPath.snapshotIntervalMs,
+      snapshot: () => this.#snapshotDetectors(),
+      change,
+      fail: (error) => this.#fail('store', 'incident-store', error, false),
+      committed: ({ deliveries, dirty }) => {
+        this.emit('commit', { deliveries, incidents: dirty.length });
+        if (!this.#hasSlowPath) return;
+        for (const d of dirty) if (d.record.events.length > 0) this.#slow.wake(d.fingerprint);
+      },
+    });
     this.#slow = new SlowPath(
       {
         workerId: o.slowPath.workerId ?? `worker-${randomUUID()}`,
@@ -259,7 +265,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
 
   stats(): PipelineStats {
     return this.#stats.snapshot({
-      uncommittedDeliveries: this.#uncommitted,
+      uncommittedDeliveries: this.#commits.uncommitted,
       openIncidents: this.incidents.openIncidents().length,
       slowPath: this.#slow.pending,
     });
@@ -276,7 +282,6 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
       this.incidents.load(item.value, item.version);
     }
     for (const n of this.#o.notifiers) await n.start?.(this.#ctx);
-    this.#lastSnapshotAt = this.#clock.now();
     if (this.#hasSlowPath) await this.#slow.scan();
     for (const source of this.#o.sources) this.#sourceLoops.push(this.#runSource(source));
     this.#scheduleTick();
@@ -292,33 +297,25 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   async #stop(deadlineMs: number): Promise<void> {
     const startedAt = Date.now();
     await this.#starting?.catch(() => undefined);
-    this.#clock.clearTimeout(this.#timer as never);
-    this.#clock.clearTimeout(this.#scanTimer as never);
-    this.#timer = undefined;
-    this.#scanTimer = undefined;
+    this.#clock.clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#scanTimer);
     await Promise.allSettled(this.#o.sources.map(async (s) => s.stop?.()));
     const sourcesDone = Promise.allSettled(this.#sourceLoops);
-    const gotThere = await raceDeadline(sourcesDone, deadlineMs);
-    if (!gotThere) this.#fastAbort.abort(new AiopsError('ABORTED', 'pipeline stop deadline reached'));
+    if (!(await raceDeadline(sourcesDone, deadlineMs))) {
+      this.#fastAbort.abort(new AiopsError('ABORTED', 'pipeline stop deadline reached'));
+    }
     await sourcesDone;
-    this.#flushDetectors();
-    this.incidents.tick(this.#clock.now(), (c) => this.#onChange(c));
-    this.#commit({ deliveries: [], deadLetters: [] });
-    await this.#commitsSettled();
+    this.#tick();
+    await this.#commits.settled();
     await this.#snapshotDetectors();
     this.#fastAbort.abort(new AiopsError('ABORTED', 'pipeline stopped'));
-    const left = Math.max(0, deadlineMs - (Date.now() - startedAt));
-    await this.#slow.stop(left);
-    const stops = [
-      ...this.#o.notifiers.map((n) => ['notifier', n.name, () => n.stop?.()] as const),
-      ['analyzer', this.#o.analyzer?.name ?? '', () => this.#o.analyzer?.stop?.()] as const,
-      ['executor', this.#o.executor?.name ?? '', () => this.#o.executor?.stop?.()] as const,
-    ];
-    for (const [, name, fn] of stops) {
+    await this.#slow.stop(Math.max(0, deadlineMs - (Date.now() - startedAt)));
+    const plugins = [...this.#o.notifiers, this.#o.analyzer, this.#o.executor];
+    for (const plugin of plugins) {
       try {
-        await fn();
+        await plugin?.stop?.();
       } catch (err) {
-        this.#fail('lifecycle', name, err, true);
+        this.#fail('lifecycle', plugin?.name ?? 'plugin', err, true);
       }
     }
     await this.#deadLetter.close?.();
@@ -328,16 +325,14 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
 
   async drained(): Promise<void> {
     await Promise.allSettled(this.#sourceLoops);
-    await this.#commitsSettled();
+    await this.#commits.settled();
     for (;;) {
       await this.#slow.idle();
-      await this.#commitsSettled();
+      await this.#commits.settled();
       const p = this.#slow.pending;
       if (p.queued === 0 && p.active === 0) return;
     }
   }
-
-  // ---------------------------------------------------------------- fast path
 
   async #runSource(source: Source): Promise<void> {
     let failures = 0;
@@ -347,9 +342,8 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
           failures = 0;
           const deliveries = Array.isArray(item) ? (item as readonly Delivery[]) : [item as Delivery];
           this.#stats.deliveries.received += deliveries.length;
-          const work = this.#processBatch(deliveries);
-          this.#commit(work);
-          if (this.#uncommitted >= this.#o.fastPath.maxUncommittedDeliveries) await this.#belowLimit();
+          this.#commits.commit(this.#fast.process(deliveries));
+          await this.#commits.belowLimit();
         }
         break;
       } catch (err) {
@@ -362,296 +356,21 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     }
   }
 
-  #belowLimit(): Promise<void> {
-    this.#stats.backpressureWaits++;
-    return new Promise((resolve) => this.#commitWaiters.push(resolve));
-  }
-
-  /** Decode, validate, detect and group a batch, synchronously. */
-  #processBatch(deliveries: readonly Delivery[]): BatchWork {
-    const work: BatchWork = { deliveries, deadLetters: [] };
-    const decoders = this.#o.decoders;
-    for (const delivery of deliveries) {
-      let signals: readonly Signal[];
-      const payload = delivery.payload;
-      if (payload.type === 'signals') {
-        signals = payload.signals;
-      } else {
-        const record = {
-          data: payload.data,
-          origin: delivery.origin,
-          ...(payload.contentType ? { contentType: payload.contentType } : {}),
-        };
-        let decoder: Decoder | undefined;
-        try {
-          decoder = decoders.length === 1 ? decoders[0] : decoders.find((d) => !d.matches || d.matches(record));
-          if (!decoder) {
-            throw new AiopsError(
-              'DECODE_FAILED',
-              decoders.length === 0
-                ? 'no decoder is configured for byte payloads'
-                : `no decoder recognised the record (tried ${decoders.map((d) => d.name).join(', ')})`,
-            );
-          }
-          signals = decoder.decode(record);
-        } catch (err) {
-          this.#stats.decodeErrors++;
-          this.#deadLetterRecord(work, delivery, 'decode', decoder?.name ?? 'auto', err, payload.data);
-          continue;
-        }
-      }
-      this.#stats.records++;
-      for (const signal of signals) this.#observe(signal, delivery, work);
-    }
-    return work;
-  }
-
-  #observe(signal: Signal, delivery: Delivery, work: BatchWork): void {
-    const mode = this.#o.fastPath.validateSignals;
-    if (mode !== 'off') {
-      const problem = mode === 'quick' ? quickCheckSignal(signal) : undefined;
-      if (problem !== undefined || mode === 'full') {
-        const parsed = SignalSchema.safeParse(signal);
-        if (!parsed.success) {
-          this.#stats.invalidSignals++;
-          const reason = `invalid signal: ${toIssues(parsed.error)
-            .map((i) => `${i.path || '(root)'}: ${i.message}`)
-            .join('; ')}`;
-          this.#deadLetterRecord(work, delivery, 'validate', 'schema', new Error(reason), signal);
-          return;
-        }
-      }
-    }
-    this.#stats.signals++;
-    const detectors = this.#byType[signal.type];
-    for (let i = 0; i < detectors.length; i++) {
-      const detector = detectors[i]!;
-      let out: unknown;
-      try {
-        out = detector.observe(signal, this.#detectorCtx);
-      } catch (err) {
-        this.#stats.detectorErrors++;
-        this.#deadLetterRecord(
-          work,
-          delivery,
-          'detect',
-          detector.name,
-          new PluginError('detector', detector.name, err),
-          signal,
-        );
-        continue;
-      }
-      if (out !== undefined) this.#findings(out, detector, work, delivery);
-    }
-  }
-
-  #findings(out: unknown, detector: Detector, work: BatchWork | undefined, delivery?: Delivery): void {
-    if (typeof (out as { then?: unknown }).then === 'function') {
-      (out as Promise<unknown>).catch(() => undefined);
-      this.#badFinding(detector, work, delivery, 'returned a Promise; detectors must be synchronous', out);
-      return;
-    }
-    const list = Array.isArray(out) ? out : [out];
-    const now = this.#clock.now();
-    for (const f of list) {
-      const parsed = FindingSchema.safeParse(f);
-      if (!parsed.success) {
-        const issues = toIssues(parsed.error).map((i) => `${i.path || '(root)'}: ${i.message}`);
-        this.#badFinding(detector, work, delivery, `returned an invalid finding: ${issues.join('; ')}`, f);
-        continue;
-      }
-      this.#stats.findings++;
-      const outcome = this.incidents.observe(parsed.data, now, (c) => this.#onChange(c));
-      if (outcome === 'duplicate') this.#stats.duplicateFindings++;
-      this.emit('finding', parsed.data, outcome);
-    }
-  }
-
-  #badFinding(
-    detector: Detector,
-    work: BatchWork | undefined,
-    delivery: Delivery | undefined,
-    why: string,
-    value: unknown,
-  ): void {
-    this.#stats.detectorErrors++;
-    const err = new PluginError('detector', detector.name, new Error(why));
-    if (work && delivery) this.#deadLetterRecord(work, delivery, 'detect', detector.name, err, value);
-    else void this.#writeDeadLetter('detect', detector.name, err, undefined, value);
-  }
-
-  #onChange(change: IncidentChange): void {
-    this.#stats.countChange(change);
-    this.emit('incident', change);
-  }
-
-  #deadLetterRecord(
-    work: BatchWork,
-    delivery: Delivery,
-    stage: DeadLetterStage,
-    plugin: string,
-    err: unknown,
-    payload: unknown,
-  ): void {
-    work.deadLetters.push({
-      delivery,
-      write: this.#writeDeadLetter(stage, plugin, err, delivery.origin, payload, delivery.id),
+  /** Time-based work: detectors close their windows, incident timers run, the changes are committed. */
+  #tick(): void {
+    this.#fast.flushDetectors();
+    this.incidents.tick(this.#clock.now(), (c) => {
+      this.#stats.countChange(c);
+      this.emit('incident', c);
     });
+    this.#commits.commit({ deliveries: [], deadLetters: [] });
   }
-
-  async #writeDeadLetter(
-    stage: DeadLetterStage,
-    plugin: string,
-    err: unknown,
-    origin: Origin | undefined,
-    payload: unknown,
-    deliveryId?: string,
-  ): Promise<boolean> {
-    const record: DeadLetterRecord = {
-      id: `dl-${deliveryId ?? 'timer'}-${++this.#dlSeq}`,
-      at: this.#clock.now(),
-      stage,
-      reason: describeError(err),
-      plugin,
-      ...(origin ? { origin } : {}),
-      payload: toDeadLetterPayload(payload),
-    };
-    this.#fail(stage, plugin, err, true);
-    try {
-      await this.#deadLetter.write(record);
-      this.#stats.deadLetters++;
-      this.emit('deadLetter', record);
-      return true;
-    } catch (writeErr) {
-      this.#fail('lifecycle', 'dead-letter', writeErr, false);
-      return false;
-    }
-  }
-
-  /**
-   * Queues a batch for the next commit. Commits are grouped: the batches processed before the event
-   * loop turns, and those that arrive while a commit is being written, share the next write, so a
-   * fast stream writes each changed incident once per commit rather than once per batch.
-   */
-  #commit(work: BatchWork): void {
-    if (work.deliveries.length === 0 && work.deadLetters.length === 0 && this.incidents.dirtyCount === 0) return;
-    this.#pending.push(work);
-    this.#uncommitted += work.deliveries.length;
-    // Start writing once the current burst of synchronous work yields to the event loop: batches a
-    // source hands over back to back then share one commit, and each changed incident is written
-    // once for all of them.
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#flushLoop())
-      .finally(() => {
-        this.#flushing = undefined;
-      });
-  }
-
-  /** Resolves when every queued batch has been committed and settled. */
-  async #commitsSettled(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-  }
-
-  /**
-   * Writes the incident changes made so far, then settles the grouped deliveries: ack when
-   * everything they caused is durable, nack otherwise.
-   */
-  async #flushLoop(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const group = this.#pending;
-      this.#pending = [];
-      const dirty = this.incidents.takeDirty();
-      const now = this.#clock.now();
-      const snapshotDue =
-        this.#o.fastPath.snapshotIntervalMs > 0 && now - this.#lastSnapshotAt >= this.#o.fastPath.snapshotIntervalMs;
-      if (snapshotDue) this.#lastSnapshotAt = now;
-      let ok = true;
-      try {
-        await this.#writeIncidents(dirty);
-        if (snapshotDue) await this.#snapshotDetectors();
-      } catch (err) {
-        ok = false;
-        this.incidents.markDirty(dirty.map((d) => d.fingerprint));
-        this.#fail('store', 'incident-store', err, false);
-      }
-      let n = 0;
-      for (const work of group) {
-        const failedDl = new Set<Delivery>();
-        for (const dl of work.deadLetters) if (!(await dl.write)) failedDl.add(dl.delivery);
-        for (const d of work.deliveries) {
-          if (ok && !failedDl.has(d)) {
-            settle(() => d.ack());
-            this.#stats.deliveries.acked++;
-          } else {
-            settle(() => d.nack(ok ? 'dead-letter write failed' : 'incident store write failed'));
-            this.#stats.deliveries.nacked++;
-          }
-        }
-        n += work.deliveries.length;
-      }
-      this.#uncommitted -= n;
-      if (dirty.length > 0) this.#stats.commits++;
-      this.emit('commit', { deliveries: n, incidents: dirty.length });
-      if (this.#hasSlowPath) {
-        for (const d of dirty) if (d.record.events.length > 0) this.#slow.wake(d.fingerprint);
-      }
-      if (this.#uncommitted < this.#o.fastPath.maxUncommittedDeliveries) {
-        const waiters = this.#commitWaiters;
-        this.#commitWaiters = [];
-        for (const w of waiters) w();
-      }
-    }
-  }
-
-  async #writeIncidents(dirty: readonly DirtyRecord[]): Promise<void> {
-    const retention = this.#o.incidents.retentionMs;
-    for (const d of dirty) {
-      let record = d.record;
-      for (let attempt = 1; ; attempt++) {
-        const expiresAt =
-          record.incident.status === 'resolved'
-            ? (record.incident.resolvedAt ?? this.#clock.now()) + retention
-            : undefined;
-        const res = await this.store.put(incidentKey(d.fingerprint), record, {
-          expectedVersion: this.incidents.versionOf(d.fingerprint),
-          ...(expiresAt === undefined ? {} : { expiresAt }),
-        });
-        if (res.ok) {
-          this.incidents.committed(d.fingerprint, res.item.version);
-          break;
-        }
-        if (attempt >= 5) {
-          throw new AiopsError(
-            'STORE_CONFLICT',
-            `incident ${d.fingerprint}: still conflicting after ${attempt} writes`,
-            {
-              retryable: true,
-            },
-          );
-        }
-        // Another worker changed this incident: adopt its record and apply our findings on top.
-        this.#stats.storeConflicts++;
-        if (res.current) this.incidents.load(res.current.value as IncidentRecord, res.current.version);
-        const now = this.#clock.now();
-        for (const f of d.findings) this.incidents.observe(f, now, (c) => this.#onChange(c));
-        const again = this.incidents.takeDirty();
-        const mine = again.find((x) => x.fingerprint === d.fingerprint);
-        this.incidents.markDirty(again.filter((x) => x.fingerprint !== d.fingerprint).map((x) => x.fingerprint));
-        if (!mine) break;
-        record = mine.record;
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- timers
 
   #scheduleTick(): void {
     if (this.#stopping) return;
     this.#timer = this.#clock.setTimeout(() => {
       try {
-        this.#flushDetectors();
-        this.incidents.tick(this.#clock.now(), (c) => this.#onChange(c));
-        this.#commit({ deliveries: [], deadLetters: [] });
+        this.#tick();
       } catch (err) {
         this.#fail('lifecycle', 'tick', err, false);
       }
@@ -667,23 +386,6 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         .catch((err) => this.#fail('store', 'scan', err, false))
         .finally(() => this.#scheduleScan());
     }, this.#o.slowPath.scanIntervalMs);
-  }
-
-  #flushDetectors(): void {
-    for (const d of this.#o.detectors) {
-      if (!d.flush) continue;
-      let out: unknown;
-      try {
-        out = d.flush(this.#detectorCtx);
-      } catch (err) {
-        this.#stats.detectorErrors++;
-        void this.#writeDeadLetter('detect', d.name, new PluginError('detector', d.name, err), undefined, {
-          flush: true,
-        });
-        continue;
-      }
-      if (out !== undefined) this.#findings(out, d, undefined);
-    }
   }
 
   async #snapshotDetectors(): Promise<void> {
@@ -714,14 +416,6 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     this.#stats.errors++;
     this.#logger.warn(`${stage} failure in ${plugin}`, { error: describeError(error), final });
     this.emit('error', { stage, plugin, message: describeError(error), error, final });
-  }
-}
-
-function settle(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // A source that throws from ack/nack must not take the pipeline down.
   }
 }
 
