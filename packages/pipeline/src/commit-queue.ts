@@ -58,6 +58,11 @@ export class CommitQueue {
       });
   }
 
+  /** Whether so many deliveries wait for their commit that the sources should pause. */
+  get overLimit(): boolean {
+    return this.#uncommitted >= this.#d.maxUncommittedDeliveries;
+  }
+
   /** Resolves when too many deliveries are no longer waiting for their commit; at once if none are. */
   async belowLimit(): Promise<void> {
     if (this.#uncommitted < this.#d.maxUncommittedDeliveries) return;

@@ -343,7 +343,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
           const deliveries = Array.isArray(item) ? (item as readonly Delivery[]) : [item as Delivery];
           this.#stats.deliveries.received += deliveries.length;
           this.#commits.commit(this.#fast.process(deliveries));
-          await this.#commits.belowLimit();
+          if (this.#commits.overLimit) await this.#commits.belowLimit();
         }
         break;
       } catch (err) {
