@@ -1,2 +1,73 @@
-// Exports are added here by name as modules land.
-export {};
+export type { NabFile, NabProfile, NabProfileName, NabProfileResult } from './evaluation/nab-scorer.js';
+export { NAB_PROFILES, nabProbation, nabScaledSigmoid, scoreNab } from './evaluation/nab-scorer.js';
+export type { AdaptiveDetectorOptions, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
+export {
+  AdaptiveDetectorOptionsSchema,
+  adaptiveModel,
+  createAdaptiveDetector,
+  meanShiftModel,
+  rangeNoveltyModel,
+} from './metric/adaptive.js';
+export type { CusumDetectorOptions, CusumModelOptions, CusumState } from './metric/cusum.js';
+export {
+  CusumDetectorOptionsSchema,
+  CusumModelOptionsSchema,
+  createCusumDetector,
+  cusumModel,
+} from './metric/cusum.js';
+export type { EnsembleCombine, EnsembleDetectorOptions, EnsembleState } from './metric/ensemble.js';
+export {
+  createEnsembleDetector,
+  EnsembleCombineSchema,
+  EnsembleDetectorOptionsSchema,
+  ensembleModel,
+} from './metric/ensemble.js';
+export type { EwmaDetectorOptions, EwmaModelOptions, EwmaState } from './metric/ewma.js';
+export { createEwmaDetector, EwmaDetectorOptionsSchema, EwmaModelOptionsSchema, ewmaModel } from './metric/ewma.js';
+export type { LikelihoodOptions, LikelihoodState } from './metric/likelihood.js';
+export { LikelihoodOptionsSchema, likelihoodModel, logLikelihood } from './metric/likelihood.js';
+export type { MadDetectorOptions, MadModelOptions, MadState } from './metric/mad.js';
+export { createMadDetector, MadDetectorOptionsSchema, MadModelOptionsSchema, madModel } from './metric/mad.js';
+export type {
+  MetricDetector,
+  MetricDetectorOptions,
+  MetricDetectorState,
+  MetricDetectorStats,
+} from './metric/metric-detector.js';
+export { createMetricDetector, MetricDetectorOptionsSchema, metricLabels } from './metric/metric-detector.js';
+export type { MetricStatistic } from './metric/metric-value.js';
+export { MetricStatisticSchema, metricValue } from './metric/metric-value.js';
+export type { RarityOptions, RarityState } from './metric/rarity.js';
+export { RarityOptionsSchema, rarityModel } from './metric/rarity.js';
+export type {
+  RateOfChangeDetectorOptions,
+  RateOfChangeModelOptions,
+  RateOfChangeState,
+} from './metric/rate-of-change.js';
+export {
+  createRateOfChangeDetector,
+  RateOfChangeDetectorOptionsSchema,
+  RateOfChangeModelOptionsSchema,
+  rateOfChangeModel,
+} from './metric/rate-of-change.js';
+export type { ScoreModel } from './metric/score-model.js';
+export { defineScoreModel } from './metric/score-model.js';
+export type { SeasonalDetectorOptions, SeasonalModelOptions, SeasonalState } from './metric/seasonal.js';
+export {
+  createSeasonalDetector,
+  SeasonalDetectorOptionsSchema,
+  SeasonalModelOptionsSchema,
+  seasonalModel,
+} from './metric/seasonal.js';
+export type {
+  Comparison,
+  StaticThresholdDetectorOptions,
+  StaticThresholdModelOptions,
+  StaticThresholdState,
+} from './metric/static-threshold.js';
+export {
+  ComparisonSchema,
+  createStaticThresholdDetector,
+  StaticThresholdDetectorOptionsSchema,
+  staticThresholdModel,
+} from './metric/static-threshold.js';

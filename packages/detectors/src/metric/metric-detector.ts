@@ -1,0 +1,324 @@
+import {
+  cloneJson,
+  type Detector,
+  type DetectorContext,
+  type Finding,
+  type MetricSignal,
+  parseOptions,
+  type Severity,
+  type Signal,
+  seriesKeyOf,
+} from '@aiops/core';
+import { z } from 'zod';
+import { SeriesTable } from '../internal/series-table.js';
+import { round4 } from '../internal/stats.js';
+import { type MetricStatistic, MetricStatisticSchema, metricValue } from './metric-value.js';
+import type { ScoreModel } from './score-model.js';
+
+/**
+ * Options every metric detector shares: which datapoints it reads, when a score fires and resolves,
+ * and how much it keeps per series.
+ *
+ * @example
+ * ```ts
+ * import { MetricDetectorOptionsSchema } from '@aiops/detectors';
+ * MetricDetectorOptionsSchema.parse({ name: 'cpu', threshold: 0.6 }).resolveAfterPoints; // 3
+ * ```
+ */
+export const MetricDetectorOptionsSchema = z.object({
+  /** Name of the detector, carried by its findings. */
+  name: z.string().min(1),
+  /** Which number of each datapoint to watch. */
+  statistic: MetricStatisticSchema.default('value'),
+  /** Only datapoints of this namespace and / or metric name; all when absent. */
+  match: z.object({ namespace: z.string().min(1).optional(), name: z.string().min(1).optional() }).optional(),
+  /** A series fires when its score reaches this. */
+  threshold: z.number().gt(0).max(1).default(0.5),
+  /** A firing series counts a point as normal below this; defaults to 80% of `threshold`. */
+  resolveThreshold: z.number().min(0).max(1).optional(),
+  /** Consecutive normal points before a firing series resolves. */
+  resolveAfterPoints: z.number().int().positive().default(3),
+  /** While a series keeps firing, a fresh finding at most this often (event time), keeping its incident open. */
+  refireIntervalMs: z.number().int().positive().default(60_000),
+  /** Recent points kept per series as evidence. */
+  evidencePoints: z.number().int().min(0).max(500).default(20),
+  /** Most series kept; past it the least recently used is dropped (and counted). */
+  maxSeries: z.number().int().positive().default(100_000),
+  /** A series silent this long in event time is dropped (and counted); a firing one resolves first. */
+  idleTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(6 * 3_600_000),
+});
+/** Options of {@link createMetricDetector}, see {@link MetricDetectorOptionsSchema}. */
+export type MetricDetectorOptions = z.input<typeof MetricDetectorOptionsSchema>;
+
+/** What a metric detector counts about itself. */
+export interface MetricDetectorStats {
+  readonly series: number;
+  readonly points: number;
+  /** Points older than their series' latest point, ignored. */
+  readonly outOfOrder: number;
+  readonly evictedByCapacity: number;
+  readonly evictedByIdle: number;
+}
+
+/** Per-series bookkeeping around the model's own state. */
+interface Track<S> {
+  m: S;
+  /** 1 while firing. */
+  f: 0 | 1;
+  /** Onset of the current firing. */
+  st: number;
+  /** Event time of the last firing finding. */
+  le: number;
+  /** Consecutive normal points while firing. */
+  b: number;
+  /** Highest score of the current firing. */
+  hi: number;
+  /** Recent points, flat `[t, v, t, v, ...]`, a ring starting at `ri`. */
+  r: number[];
+  ri: number;
+  /** Labels of the series, kept while it fires so that a later resolution can carry them. */
+  lab?: Record<string, string>;
+}
+
+/** The JSON state of a metric detector, as `snapshot()` returns it. */
+export interface MetricDetectorState {
+  readonly version: 1;
+  readonly watermark: number;
+  readonly points: number;
+  readonly outOfOrder: number;
+  readonly series: readonly (readonly [key: string, lastSeen: number, track: unknown])[];
+}
+
+/**
+ * A metric detector: a {@link Detector} with direct access to its scores and counters.
+ */
+export interface MetricDetector<S = unknown> extends Detector<MetricDetectorState> {
+  /**
+   * Feeds one point of one series and returns its score, without building findings: what
+   * benchmarks and custom hosts call. `observe` calls it for each datapoint.
+   */
+  score(seriesKey: string, t: number, x: number): number;
+  /** Counters: series held, points seen, out-of-order points, evictions. */
+  stats(): MetricDetectorStats;
+  /** The model behind the detector. */
+  readonly model: ScoreModel<S>;
+}
+
+const severityOf = (score: number): Severity => (score >= 0.95 ? 'high' : score >= 0.75 ? 'medium' : 'low');
+
+/** The labels of a metric series: namespace, metric, its dimensions, and `service` when a dimension names one. */
+export function metricLabels(signal: MetricSignal): Record<string, string> {
+  const labels: Record<string, string> = { ...signal.dimensions };
+  const service = signal.dimensions.ServiceName ?? signal.dimensions.Service ?? signal.dimensions.service;
+  if (service) labels.service = service;
+  labels.namespace = signal.namespace;
+  labels.metric = signal.name;
+  return labels;
+}
+
+/**
+ * Turns a {@link ScoreModel} into a streaming metric {@link Detector}: one model state per series
+ * (keyed by core's `seriesKeyOf`), a firing finding when the score reaches `threshold` (again at most
+ * every `refireIntervalMs` while it lasts), a resolved finding after `resolveAfterPoints` normal
+ * points, evidence of the recent points, bounded series with least-recently-used and idle eviction,
+ * and JSON snapshot / restore. Points older than their series' latest point are counted and ignored.
+ *
+ * @example
+ * ```ts
+ * import { createMetricDetector, defineScoreModel } from '@aiops/detectors';
+ * const model = defineScoreModel({
+ *   kind: 'above-90',
+ *   init: () => ({}),
+ *   update: (_s, _t, x) => (x > 90 ? 1 : 0),
+ * });
+ * const detector = createMetricDetector(model, { name: 'cpu-above-90', match: { name: 'CPUUtilization' } });
+ * ```
+ */
+export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDetectorOptions): MetricDetector<S> {
+  const o = parseOptions(MetricDetectorOptionsSchema, options, 'createMetricDetector');
+  const resolveBelow = o.resolveThreshold ?? o.threshold * 0.8;
+  const statistic: MetricStatistic = o.statistic;
+  const keep = o.evidencePoints;
+  let table = new SeriesTable<Track<S>>(o.maxSeries);
+  let watermark = 0;
+  let points = 0;
+  let outOfOrder = 0;
+  /** Resolutions of firing series evicted to make room, returned by the next `observe`. */
+  const pending: Finding[] = [];
+
+  const newTrack = (): Track<S> => ({ m: model.init(), f: 0, st: 0, le: 0, b: 0, hi: 0, r: [], ri: 0 });
+
+  function remember(tr: Track<S>, t: number, x: number): void {
+    if (keep === 0) return;
+    if (tr.r.length < keep * 2) {
+      tr.r.push(t, x);
+      return;
+    }
+    tr.r[tr.ri] = t;
+    tr.r[tr.ri + 1] = x;
+    tr.ri = (tr.ri + 2) % (keep * 2);
+  }
+
+  function recent(tr: Track<S>): { t: number; v: number }[] {
+    const out: { t: number; v: number }[] = [];
+    const n = tr.r.length;
+    for (let i = 0; i < n; i += 2) {
+      const j = (tr.ri + i) % n;
+      out.push({ t: tr.r[j]!, v: tr.r[j + 1]! });
+    }
+    return out;
+  }
+
+  function step(key: string, t: number, x: number): { tr: Track<S>; score: number } | undefined {
+    let entry = table.get(key);
+    if (!entry) {
+      const added = table.add(key, newTrack(), t);
+      entry = added.entry;
+      if (added.evicted) {
+        const f = resolveEvicted(added.evicted[0], added.evicted[1].state, added.evicted[1].lastSeen);
+        if (f) pending.push(f);
+      }
+    } else if (t < entry.lastSeen) {
+      outOfOrder++;
+      return undefined;
+    }
+    entry.lastSeen = t;
+    if (t > watermark) watermark = t;
+    points++;
+    const tr = entry.state;
+    const score = model.update(tr.m, t, x);
+    remember(tr, t, x);
+    return { tr, score: score > 0 ? Math.min(score, 1) : 0 };
+  }
+
+  function finding(
+    key: string,
+    tr: Track<S>,
+    status: 'firing' | 'resolved',
+    score: number,
+    at: number,
+    x: number,
+  ): Finding {
+    const expected = model.expected?.(tr.m);
+    const labels = tr.lab ?? {};
+    const metric = labels.metric ?? key;
+    const title =
+      status === 'firing'
+        ? `${metric} ${model.kind}: ${round4(x)}${expected === undefined ? '' : ` (expected about ${round4(expected)})`}`
+        : `${metric} back to normal: ${round4(x)}`;
+    const base = {
+      type: 'metric' as const,
+      name: metric,
+      points: recent(tr),
+      threshold: o.threshold,
+    };
+    return {
+      detector: o.name,
+      seriesKey: key,
+      kind: model.kind,
+      status,
+      score,
+      severity: severityOf(status === 'firing' ? score : tr.hi),
+      title,
+      startedAt: Math.min(tr.st, at),
+      at,
+      labels,
+      evidence: [expected === undefined || !Number.isFinite(expected) ? base : { ...base, baseline: round4(expected) }],
+    };
+  }
+
+  function decide(key: string, tr: Track<S>, score: number, t: number, x: number, signal?: MetricSignal) {
+    if (tr.f === 0) {
+      if (score < o.threshold) return undefined;
+      tr.f = 1;
+      tr.st = t;
+      tr.le = t;
+      tr.b = 0;
+      tr.hi = score;
+      if (signal) tr.lab = metricLabels(signal);
+      return finding(key, tr, 'firing', score, t, x);
+    }
+    if (score > tr.hi) tr.hi = score;
+    if (score < resolveBelow) {
+      tr.b++;
+      if (tr.b < o.resolveAfterPoints) return undefined;
+      const out = finding(key, tr, 'resolved', score, t, x);
+      tr.f = 0;
+      tr.b = 0;
+      tr.hi = 0;
+      delete tr.lab;
+      return out;
+    }
+    tr.b = 0;
+    if (score >= o.threshold && t - tr.le >= o.refireIntervalMs) {
+      tr.le = t;
+      return finding(key, tr, 'firing', score, t, x);
+    }
+    return undefined;
+  }
+
+  function resolveEvicted(key: string, tr: Track<S>, lastSeen: number): Finding | undefined {
+    if (tr.f === 0) return undefined;
+    const last = tr.r.length > 0 ? tr.r[(tr.ri + tr.r.length - 1) % tr.r.length]! : 0;
+    const out = finding(key, tr, 'resolved', 0, Math.max(lastSeen, tr.le + 1), last);
+    return { ...out, title: `${out.labels.metric ?? key} stopped reporting while abnormal` };
+  }
+
+  return {
+    name: o.name,
+    signalTypes: ['metric'],
+    model,
+    score(seriesKey, t, x) {
+      return step(seriesKey, t, x)?.score ?? 0;
+    },
+    observe(signal: Signal, _ctx: DetectorContext) {
+      if (signal.type !== 'metric') return undefined;
+      if (o.match?.namespace !== undefined && signal.namespace !== o.match.namespace) return undefined;
+      if (o.match?.name !== undefined && signal.name !== o.match.name) return undefined;
+      const x = metricValue(signal, statistic);
+      if (x === undefined || !Number.isFinite(x)) return undefined;
+      const key = seriesKeyOf(signal);
+      const r = step(key, signal.timestamp, x);
+      const own = r ? decide(key, r.tr, r.score, signal.timestamp, x, signal) : undefined;
+      if (pending.length === 0) return own;
+      const out = pending.splice(0);
+      if (own) out.push(own);
+      return out;
+    },
+    flush() {
+      const out: Finding[] = [];
+      for (const [key, e] of table.evictIdle(watermark - o.idleTtlMs)) {
+        const f = resolveEvicted(key, e.state, e.lastSeen);
+        if (f) out.push(f);
+      }
+      return out.length > 0 ? out : undefined;
+    },
+    stats() {
+      return {
+        series: table.size,
+        points,
+        outOfOrder,
+        evictedByCapacity: table.evictedByCapacity,
+        evictedByIdle: table.evictedByIdle,
+      };
+    },
+    snapshot() {
+      const series: [string, number, unknown][] = [];
+      for (const [key, e] of table.entries()) series.push([key, e.lastSeen, e.state]);
+      return { version: 1, watermark, points, outOfOrder, series: JSON.parse(JSON.stringify(series)) };
+    },
+    restore(state) {
+      if (state?.version !== 1) throw new TypeError('not a metric detector snapshot (version 1)');
+      pending.length = 0;
+      table = new SeriesTable<Track<S>>(o.maxSeries);
+      watermark = state.watermark;
+      points = state.points;
+      outOfOrder = state.outOfOrder;
+      for (const [key, lastSeen, track] of state.series) table.put(key, cloneJson(track) as Track<S>, lastSeen);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { parseOptions } from '@aiops/core';
+import { z } from 'zod';
+import { defineScoreModel, type ScoreModel } from './score-model.js';
+
+/**
+ * Options of {@link rarityModel}.
+ *
+ * @example
+ * ```ts
+ * import { RarityOptionsSchema } from '@aiops/detectors';
+ * RarityOptionsSchema.parse({}).historyPoints; // 5000
+ * ```
+ */
+export const RarityOptionsSchema = z.object({
+  /** After this many points, the histogram's counts are halved: older history weighs less. */
+  historyPoints: z.number().int().min(100).default(5_000),
+  /** Points learned before scoring. */
+  minPoints: z.number().int().nonnegative().default(50),
+});
+/** See {@link RarityOptionsSchema}. */
+export type RarityOptions = z.input<typeof RarityOptionsSchema>;
+
+/** Bins of the log-odds histogram: a tenth of a decade each, from 1e-3 to 1e3 of odds. */
+const BINS = 60;
+
+/** Per-series state of {@link rarityModel}: the inner state, the histogram, and its total. */
+export interface RarityState<S> {
+  in: S;
+  h: number[];
+  n: number;
+}
+
+const binOf = (score: number): number => {
+  const odds = score >= 1 ? 1e6 : score / (1 - score);
+  const b = Math.floor((Math.log10(Math.max(odds, 1e-3)) + 3) * 10);
+  return b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+};
+
+/**
+ * Calibrates another model's scores against that series' own history of scores: a score is as high
+ * as it is rare. With `n` scores seen and `k` of them at least as high, the result is
+ * `1 - ln(k + 1) / ln(n + 1)`: 1 for a score never reached before, 0.5 when one score in √n was as
+ * high. It makes one threshold fit series whose raw scores live at different levels. State: 60
+ * counts per series.
+ *
+ * @example
+ * ```ts
+ * import { ewmaModel, rarityModel } from '@aiops/detectors';
+ * const model = rarityModel(ewmaModel());
+ * ```
+ */
+export function rarityModel<S>(inner: ScoreModel<S>, options: RarityOptions = {}): ScoreModel<RarityState<S>> {
+  const o = parseOptions(RarityOptionsSchema, options, 'rarityModel');
+  const expected = inner.expected;
+  return defineScoreModel<RarityState<S>>({
+    kind: inner.kind,
+    init: () => ({ in: inner.init(), h: new Array(BINS).fill(0), n: 0 }),
+    update(s, t, x) {
+      const raw = inner.update(s.in, t, x);
+      const b = binOf(raw);
+      let atLeast = 0;
+      for (let i = b; i < BINS; i++) atLeast += s.h[i]!;
+      const score = s.n < o.minPoints ? 0 : 1 - Math.log(atLeast + 1) / Math.log(s.n + 1);
+      s.h[b]!++;
+      s.n++;
+      if (s.n >= o.historyPoints) {
+        let n = 0;
+        for (let i = 0; i < BINS; i++) {
+          s.h[i] = Math.floor(s.h[i]! / 2);
+          n += s.h[i]!;
+        }
+        s.n = n;
+      }
+      return score;
+    },
+    ...(expected ? { expected: (s: RarityState<S>) => expected(s.in) } : {}),
+  });
+}
