@@ -111,7 +111,7 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
     const answer = await fallbackAnalyzer.analyze({ ...request, ...(catalog ? { catalog } : {}) }, ctx);
     let proposedAction = answer.proposedAction;
     if (proposedAction) {
-      const check = checkProposal(proposedAction, catalog, guardOptions(request, 'evidence'));
+      const check = checkProposal(proposedAction, catalog, guardOptions(request));
       proposedAction = check.ok ? check.proposal : null;
     }
     return {
@@ -122,9 +122,9 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
     };
   }
 
-  const guardOptions = (request: AnalysisRequest, grounding = opts.grounding) => ({
+  const guardOptions = (request: AnalysisRequest) => ({
     facts: incidentFacts(request.incident),
-    grounding,
+    grounding: opts.grounding,
     ...(opts.allowedRunbooks ? { allowedRunbooks: opts.allowedRunbooks } : {}),
   });
 

@@ -21,12 +21,14 @@ import type { TokenCounter } from './token-counter.js';
  * 3. `points`: metric points per window, down to 8, then to statistics only;
  * 4. `notes`: detector notes, down to none;
  * 5. `templates`: the least frequent log templates, down to three;
- * 6. `findings`: the weakest findings (and their evidence), down to five;
- * 7. `runbooks`: the least relevant runbooks, down to three (a runbook left out cannot be proposed);
- * 8. `alarms`, then templates and findings again down to one each;
- * 9. `chars`: every text field shortened, down to a quarter of its limit.
+ * 6. `metrics`: metric windows of the weakest findings, down to three;
+ * 7. `findings`: the weakest findings (and their evidence), down to five;
+ * 8. `runbooks`: the least relevant runbooks, down to three (a runbook left out cannot be proposed);
+ * 9. `alarms`, then templates, metrics and findings again down to one each;
+ * 10. `chars`: every text field shortened, down to a quarter of its limit;
+ * 11. `lines`: as a last resort, evidence lines dropped from the end.
  *
- * The incident header and the strongest finding are always kept.
+ * The incident header, the strongest finding and three runbooks are always kept.
  *
  * @example
  * ```ts
@@ -40,24 +42,29 @@ export const TRUNCATION_ORDER = [
   'points',
   'notes',
   'templates',
+  'metrics',
   'findings',
   'runbooks',
   'alarms',
   'templates-min',
+  'metrics-min',
   'findings-min',
   'chars',
+  'lines',
 ] as const;
 
-const FLOORS: Record<(typeof TRUNCATION_ORDER)[number], [keyof ContextLevels, number]> = {
+const FLOORS: Record<Exclude<(typeof TRUNCATION_ORDER)[number], 'lines'>, [keyof ContextLevels, number]> = {
   history: ['history', 0],
   samples: ['samples', 1],
   points: ['points', 0],
   notes: ['notes', 0],
   templates: ['templates', 3],
+  metrics: ['metrics', 3],
   findings: ['findings', 5],
   runbooks: ['runbooks', 3],
   alarms: ['alarms', 1],
   'templates-min': ['templates', 1],
+  'metrics-min': ['metrics', 1],
   'findings-min': ['findings', 1],
   chars: ['charScale', 0.25],
 };
@@ -131,6 +138,7 @@ export function buildContext(input: BuildContextInput): AnalysisContext {
   const levels: ContextLevels = {
     findings: Math.min(limits.maxFindings, items.findings.length),
     alarms: 20,
+    metrics: 20,
     templates: limits.maxTemplates,
     samples: limits.maxSamplesPerTemplate,
     points: limits.maxMetricPoints,
@@ -151,6 +159,7 @@ export function buildContext(input: BuildContextInput): AnalysisContext {
   let rendered = render(input, items, levels);
   let tokens = total(rendered, countLine);
   for (const step of TRUNCATION_ORDER) {
+    if (step === 'lines') break;
     const [knob, floor] = FLOORS[step];
     while (tokens > input.budgetTokens && levels[knob] > floor) {
       levels[knob] =
@@ -161,6 +170,14 @@ export function buildContext(input: BuildContextInput): AnalysisContext {
       tokens = total(rendered, countLine);
     }
     if (tokens <= input.budgetTokens) break;
+  }
+  // Last resort: drop evidence lines from the end, never the header or the strongest finding.
+  while (tokens > input.budgetTokens && rendered.dataLines.length > 2) {
+    if (truncated.at(-1) !== 'lines') truncated.push('lines');
+    const dropped = rendered.dataLines.pop()!;
+    const ref = /^\{"ref":"([^"]+)"/.exec(dropped)?.[1];
+    if (ref) rendered.refs.delete(ref);
+    tokens -= countLine(dropped);
   }
   return {
     ...rendered,
@@ -257,7 +274,7 @@ function render(input: BuildContextInput, items: EvidenceItems, levels: ContextL
       samples: t.samples.slice(0, Math.max(1, levels.samples)).map((s) => clip(s, FIELD_CHARS.sample)),
     });
   });
-  ofShown(items.metrics, 20).forEach((m, i) => {
+  ofShown(items.metrics, levels.metrics).forEach((m, i) => {
     refs.add(`metric:${i}`);
     const values = m.points.map((p) => p.v);
     const start = m.points[0]?.t ?? 0;

@@ -17,6 +17,7 @@ export const FIELD_CHARS = {
 export interface ContextLevels {
   findings: number;
   alarms: number;
+  metrics: number;
   templates: number;
   samples: number;
   points: number;

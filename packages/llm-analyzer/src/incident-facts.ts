@@ -105,6 +105,7 @@ export function incidentFacts(incident: Incident): IncidentFacts {
     else fields.set(name, new Set([value]));
   };
   const texts: string[] = [];
+  const pushText = textSink(texts);
   const kinds = new Set<string>();
   const detectors = new Set<string>();
   const metricNames = new Set<string>();
@@ -113,17 +114,17 @@ export function incidentFacts(incident: Incident): IncidentFacts {
   let maxScore = 0;
   let errorLines = 0;
   for (const [k, v] of Object.entries(incident.labels)) add(k, v);
-  if (incident.title) texts.push(incident.title);
+  if (incident.title) pushText(incident.title);
   for (const f of incident.findings) {
     kinds.add(f.kind);
     detectors.add(f.detector);
     if (f.status === 'firing') firing++;
     else resolved++;
     maxScore = Math.max(maxScore, f.score);
-    if (f.title) texts.push(f.title);
+    if (f.title) pushText(f.title);
     for (const [k, v] of Object.entries(f.labels)) add(k, v);
     addSeriesKey(f.seriesKey, add, metricNames);
-    errorLines += collectEvidence(f, add, texts, metricNames);
+    errorLines += collectEvidence(f, add, pushText, metricNames);
   }
   for (const [name, set] of fields) {
     if (/^(log_?group|loggroup)$/i.test(name)) for (const lg of set) add('service', serviceOfLogGroup(lg));
@@ -190,13 +191,30 @@ function addSeriesKey(key: string, add: Add, metricNames: Set<string>): void {
   }
 }
 
-function collectEvidence(f: Finding, add: Add, texts: string[], metricNames: Set<string>): number {
+// Free text kept per incident: enough for matching, bounded for incidents at every schema limit.
+const MAX_TEXT_CHARS = 200_000;
+const MAX_SAMPLE_CHARS = 2_000;
+const SAMPLES_PER_EVIDENCE = 10;
+
+type Sink = (text: string) => void;
+
+function textSink(texts: string[]): Sink {
+  let used = 0;
+  return (text) => {
+    if (used >= MAX_TEXT_CHARS) return;
+    const t = text.length > MAX_SAMPLE_CHARS ? text.slice(0, MAX_SAMPLE_CHARS) : text;
+    texts.push(t);
+    used += t.length;
+  };
+}
+
+function collectEvidence(f: Finding, add: Add, pushText: Sink, metricNames: Set<string>): number {
   let errorLines = 0;
   for (const e of f.evidence) {
     switch (e.type) {
       case 'log':
-        if (e.template) texts.push(e.template);
-        texts.push(...e.samples);
+        if (e.template) pushText(e.template);
+        for (const sample of e.samples.slice(0, SAMPLES_PER_EVIDENCE)) pushText(sample);
         if (e.level === 'error' || e.level === 'fatal' || (!e.level && /error|exception|5xx/i.test(f.kind))) {
           errorLines += e.count;
         }
@@ -206,10 +224,10 @@ function collectEvidence(f: Finding, add: Add, texts: string[], metricNames: Set
         break;
       case 'alarm':
         add('alarmName', e.alarmName);
-        texts.push(e.reason);
+        pushText(e.reason);
         break;
       case 'note':
-        texts.push(e.text);
+        pushText(e.text);
         break;
       case 'records':
         for (const o of e.origins) add('stream', o.stream);

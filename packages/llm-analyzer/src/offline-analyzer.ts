@@ -36,6 +36,12 @@ export const OfflineAnalyzerOptionsSchema = z.object({
   minScore: z.number().nonnegative().default(4),
   /** Least strength of evidence (highest finding score, cut to 30% when nothing is firing) to propose anything. */
   minEvidence: z.number().min(0).max(1).default(0.5),
+  /**
+   * Where parameter values may come from: `structured` (default) takes them only from labels,
+   * dimensions, series keys, alarm and log group names; `evidence` also from log text and alarm
+   * reasons, which whoever writes a log line controls. See `Grounding`.
+   */
+  grounding: z.enum(['structured', 'evidence']).default('structured'),
   /** Only these catalog ids may be proposed. */
   allowedRunbooks: z.array(z.string()).optional(),
   /** Used when a request brings no catalog. */
@@ -148,7 +154,7 @@ function choose(
   if (!best || best.excluded || best.total < opts.minScore) return undefined;
   for (const score of ranked) {
     if (score.excluded || score.total < Math.max(opts.minScore, best.total * 0.8)) break;
-    const filled = fillParameters(score.runbook, facts);
+    const filled = fillParameters(score.runbook, facts, { fromText: opts.grounding === 'evidence' });
     if (filled.missing.length > 0) continue;
     const rationale = `Matched ${score.matched.join(', ') || 'the description'}; parameters from ${
       Object.entries(filled.sources)
@@ -158,7 +164,7 @@ function choose(
     const checked = checkProposal(
       { runbookId: score.runbook.id, parameters: filled.values, rationale },
       request.catalog ?? opts.catalog,
-      { facts, grounding: 'evidence', ...(opts.allowedRunbooks ? { allowedRunbooks: opts.allowedRunbooks } : {}) },
+      { facts, grounding: opts.grounding, ...(opts.allowedRunbooks ? { allowedRunbooks: opts.allowedRunbooks } : {}) },
     );
     if (checked.ok) return { score, proposal: checked.proposal };
   }

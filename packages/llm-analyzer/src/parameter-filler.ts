@@ -41,7 +41,8 @@ export interface FilledParameters {
  * Fills a runbook's parameters from an incident's facts without a model: a structured field of the
  * same or a related name (`service` ← `service` label or the log group's last segment, `instanceId` ←
  * the `InstanceId` dimension...), then any structured value that fits a distinctive pattern (an
- * instance id pattern, say), then the same in the free text, then the schema's default, then the
+ * instance id pattern, say), then (with `fromText`, off by default: log text is attacker-writable)
+ * the same in the free text, then the schema's default, then the
  * most conservative value (a lone enum value, the minimum of a number, `false`). Every value passes
  * the parameter's own schema.
  *
@@ -52,14 +53,21 @@ export interface FilledParameters {
  * fillParameters(makeRunbookSummary(), incidentFacts(makeIncident())).values; // { service: 'checkout' }
  * ```
  */
-export function fillParameters(runbook: RunbookSummary, facts: IncidentFacts): FilledParameters {
+export function fillParameters(
+  runbook: RunbookSummary,
+  facts: IncidentFacts,
+  options: { fromText?: boolean } = {},
+): FilledParameters {
   const values: Record<string, string | number | boolean> = {};
   const sources: Record<string, string> = {};
   const missing: string[] = [];
   const required = new Set(runbook.parameters.required ?? []);
   for (const [name, schema] of Object.entries(runbook.parameters.properties)) {
     const fits = singleCheck(name, schema);
-    const found = fromFields(name, facts, fits) ?? fromPattern(schema, facts, fits) ?? fallback(schema, fits);
+    const found =
+      fromFields(name, facts, fits) ??
+      fromPattern(schema, facts, fits, options.fromText ?? false) ??
+      fallback(schema, fits);
     if (found) {
       values[name] = found.value;
       sources[name] = found.source;
@@ -95,9 +103,10 @@ function fromFields(name: string, facts: IncidentFacts, fits: Fits): Found {
   return undefined;
 }
 
-function fromPattern(schema: ParameterSchema, facts: IncidentFacts, fits: Fits): Found {
+function fromPattern(schema: ParameterSchema, facts: IncidentFacts, fits: Fits, fromText: boolean): Found {
   if (schema.type !== 'string' || !schema.pattern || schema.enum || !isDistinctive(fits)) return undefined;
   for (const v of facts.values) if (fits(v)) return { value: v, source: 'pattern' };
+  if (!fromText) return undefined;
   for (const text of facts.texts) {
     for (const token of text.split(/[\s"'(),;=[\]{}<>|]+/)) {
       const t = token.replace(/[.:]+$/, '');

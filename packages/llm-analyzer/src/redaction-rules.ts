@@ -142,7 +142,8 @@ export const BUILT_IN_RULES: readonly RedactionRule[] = [
   },
   {
     name: 'bearer-token',
-    pattern: /\b(Bearer|Basic)\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]{12,}=*/g,
+    // At least one digit: opaque tokens have them, English words ("Basic authentication") do not.
+    pattern: /\b(Bearer|Basic)\s+(?!\[REDACTED)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{12,}=*/g,
     replace: (_m, scheme) => `${scheme} ${P('bearer-token')}`,
   },
   {

@@ -1,7 +1,7 @@
 import type { RunbookSummary } from '@aiops/core';
 import MiniSearch from 'minisearch';
 import type { IncidentFacts } from './incident-facts.js';
-import { normalise, terms } from './terms.js';
+import { terms } from './terms.js';
 
 /**
  * How well one runbook fits an incident: the points from its match hints, its BM25 relevance to the
@@ -53,10 +53,7 @@ export const RANKING_WEIGHTS = {
 export function rankRunbooks(runbooks: readonly RunbookSummary[], facts: IncidentFacts): RunbookScore[] {
   if (runbooks.length === 0) return [];
   const text = textScores(runbooks, facts);
-  const haystack = facts.texts.join('\n').toLowerCase();
-  const evidenceTerms = new Set(terms(facts.texts.join(' ')));
-  for (const k of facts.kinds) for (const t of terms(k)) evidenceTerms.add(t);
-  for (const m of facts.metricNames) for (const t of terms(m)) evidenceTerms.add(t);
+  const haystack = [...facts.texts, ...facts.kinds, ...facts.metricNames, ...facts.alarmNames].join('\n').toLowerCase();
   const scores = runbooks.map((runbook) => {
     const m = runbook.match;
     const matched: string[] = [];
@@ -79,7 +76,7 @@ export function rankRunbooks(runbooks: readonly RunbookSummary[], facts: Inciden
     let keywords = 0;
     for (const k of m.keywords ?? []) {
       if (keywords >= RANKING_WEIGHTS.maxKeywords) break;
-      if (keywordFound(k, haystack, evidenceTerms)) {
+      if (keywordFound(k, haystack)) {
         keywords++;
         matched.push(`keyword:${k}`);
       }
@@ -113,13 +110,15 @@ function firstMatch(patterns: readonly string[] | undefined, values: Iterable<st
   return undefined;
 }
 
-function keywordFound(keyword: string, haystack: string, evidenceTerms: ReadonlySet<string>): boolean {
-  const k = keyword.toLowerCase().trim();
-  if (k.length === 0) return false;
-  if (/[^a-z0-9]/.test(k) || k.length <= 3)
-    return new RegExp(`(?<![a-z0-9])${escapeRegExp(k)}(?![a-z0-9])`).test(haystack);
-  const n = normalise(k);
-  return (n !== undefined && evidenceTerms.has(n)) || haystack.includes(k);
+// A keyword matches as written (any case), at word starts: `disk` finds "Disk full" and "diskspace",
+// not "gadisk"; several words must appear in that order, spaces or punctuation between them.
+function keywordFound(keyword: string, haystack: string): boolean {
+  const words = keyword
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+  if (words.length === 0) return false;
+  return new RegExp(`(?<![a-z0-9])${words.map(escapeRegExp).join('[^a-z0-9]{1,3}')}`).test(haystack);
 }
 
 function textScores(runbooks: readonly RunbookSummary[], facts: IncidentFacts): Map<string, number> {
