@@ -48,7 +48,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       () => undefined,
     );
   }
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const toPos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -65,7 +65,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     severity: 'error',
     file,
     path: '',
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: `YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
     ...(e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
   }));
   if (errors.length > 0) return make(undefined, errors, locate);
