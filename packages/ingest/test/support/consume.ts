@@ -1,0 +1,53 @@
+import { type Delivery, MemoryStateStore, type StageContext, silentLogger, systemClock } from '@aiops/core';
+import type { KinesisSource } from '../../src/index.js';
+
+export const dec = new TextDecoder();
+
+export function ctxOf(ac = new AbortController()): StageContext {
+  return { logger: silentLogger, clock: systemClock, store: new MemoryStateStore(), signal: ac.signal };
+}
+
+/** Reads from a source until `n` deliveries arrived (acking them unless told otherwise) or `ms` passed. */
+export async function collect(
+  source: Pick<KinesisSource, 'read'>,
+  n: number,
+  opts: { ack?: boolean; ms?: number; ctx?: StageContext } = {},
+) {
+  const got: Delivery[] = [];
+  const it = source.read(opts.ctx ?? ctxOf())[Symbol.asyncIterator]();
+  const deadline = Date.now() + (opts.ms ?? 10_000);
+  while (got.length < n && Date.now() < deadline) {
+    const step = await Promise.race([
+      it.next(),
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadline - Date.now())),
+    ]);
+    if (step === 'timeout' || step.done) break;
+    for (const d of [step.value].flat()) {
+      got.push(d);
+      if (opts.ack ?? true) d.ack();
+    }
+  }
+  return { got, it };
+}
+
+/** Polling and checkpoint timings small enough for tests. */
+export const fast = {
+  minPollIntervalMs: 0,
+  maxPollIntervalMs: 50,
+  shardSyncIntervalMs: 200,
+  checkpointIntervalMs: 50,
+  drainTimeoutMs: 2_000,
+} as const;
+
+/** The text of a delivery's bytes. */
+export function text(d: Delivery): string {
+  return dec.decode((d.payload as { data: Uint8Array }).data);
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
