@@ -124,7 +124,7 @@ async function active(
         `document ${synced.name} version ${synced.version} is ${status}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 500).unref());
+    await new Promise((resolve) => setTimeout(resolve, i === 0 ? 100 : 500).unref());
     const d = await ssm.send<DescribeDocumentResult>(
       'DescribeDocument',
       new DescribeDocumentCommand({ Name: synced.name, DocumentVersion: synced.version }),
