@@ -49,11 +49,11 @@ describe('local process driver', () => {
     await writeFile(join(dir, 'hello.mjs'), 'console.log("hello from", process.cwd())');
     const outcome = await createLocalDriver().run(local(['node', 'hello.mjs']), driverContext({ root: dir }));
     expect(outcome.output).toContain(`hello from ${dir}`);
-    const escape = await createLocalDriver().run(
+    const outside = await createLocalDriver().run(
       local(['node', '-e', '1'], { cwd: '../..' }),
       driverContext({ root: dir }),
     );
-    expect(escape).toMatchObject({ status: 'failed', reason: 'cwd leaves the catalog folder' });
+    expect(outside).toMatchObject({ status: 'failed', reason: 'cwd leaves the catalog folder' });
   });
 
   it('reports a non-zero exit as failed with its output', async () => {

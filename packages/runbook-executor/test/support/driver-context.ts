@@ -2,9 +2,7 @@ import { silentLogger, systemClock } from '@aiops/core';
 import type { DriverContext, ExternalRef } from '../../src/index.js';
 
 /** A driver context on the system clock that records what the driver reports. */
-export function driverContext(
-  overrides: Partial<DriverContext> = {},
-): DriverContext & {
+export function driverContext(overrides: Partial<DriverContext> = {}): DriverContext & {
   progress: Array<{ status: string; detail?: Readonly<Record<string, unknown>> }>;
   started: ExternalRef[];
 } {
