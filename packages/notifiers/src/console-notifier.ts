@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { eventDetails, eventHeadline, keyEvidence } from './format.js';
 import { EventTypeSchema, fn } from './options.js';
 
-/** Where console lines go: `process.stdout`, `process.stderr`, or anything with `write`. */
+/**
+ * Where console lines go: `process.stdout`, `process.stderr`, or anything with `write`.
+ *
+ * @example
+ * ```ts
+ * import type { ConsoleStream } from '@aiops/notifiers';
+ * const lines: string[] = [];
+ * const memory: ConsoleStream = { write: (text) => lines.push(text) };
+ * ```
+ */
 export interface ConsoleStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
@@ -21,7 +30,15 @@ const Schema = z.object({
   time: fn<(at: number) => string>().optional(),
 });
 
-/** Options of {@link createConsoleNotifier}. */
+/**
+ * Options of {@link createConsoleNotifier}.
+ *
+ * @example
+ * ```ts
+ * import type { ConsoleNotifierOptions } from '@aiops/notifiers';
+ * const options: ConsoleNotifierOptions = { color: 'never', events: ['incident.opened', 'incident.resolved'] };
+ * ```
+ */
 export type ConsoleNotifierOptions = z.input<typeof Schema>;
 
 const SEVERITY_COLOR: Record<Severity, string> = {

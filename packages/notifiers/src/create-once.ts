@@ -23,7 +23,19 @@ export type OnceRecord<T> =
       readonly previous?: T;
     };
 
-/** Options of {@link createOnce}. */
+/**
+ * Options of {@link createOnce}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, systemClock } from '@aiops/core';
+ * import type { CreateOnceOptions } from '@aiops/notifiers';
+ * const options: CreateOnceOptions<{ ts: string }> = {
+ *   store: new MemoryStateStore(), key: 'my-notifier/sent/evt-1', clock: systemClock, owner: 'worker-1', service: 'pager',
+ *   staleMs: 60_000, settleMs: 0, peerWaitMs: 5_000, create: async () => ({ ts: '1' }),
+ * };
+ * ```
+ */
 export interface CreateOnceOptions<T> {
   readonly store: StateStore;
   readonly key: string;
@@ -59,7 +71,15 @@ export interface CreateOnceOptions<T> {
   readonly onDuplicate?: (ours: T, kept: T) => void;
 }
 
-/** What {@link createOnce} returns. */
+/**
+ * What {@link createOnce} returns.
+ *
+ * @example
+ * ```ts
+ * import type { OnceResult } from '@aiops/notifiers';
+ * const isNew = (r: OnceResult<unknown>) => r.how === 'created';
+ * ```
+ */
 export interface OnceResult<T> {
   readonly data: T;
   /** `created` by this call, `found` by reconciliation, or `existing` in the store. */

@@ -32,7 +32,16 @@ const RETRYABLE: ReadonlySet<NotifierErrorCode> = new Set([
   'NOTIFIER_BUSY',
 ]);
 
-/** Options of {@link NotifierError}. */
+/**
+ * Options of {@link NotifierError}.
+ *
+ * @example
+ * ```ts
+ * import { NotifierError, type NotifierErrorOptions } from '@aiops/notifiers';
+ * const options: NotifierErrorOptions = { status: 429, retryAfterMs: 2_000 };
+ * throw new NotifierError('pager', 'NOTIFIER_RATE_LIMITED', 'slow down', options);
+ * ```
+ */
 export interface NotifierErrorOptions extends Pick<AiopsErrorOptions, 'cause'> {
   /** HTTP status the service answered, when there was an answer. */
   readonly status?: number;

@@ -1,6 +1,14 @@
 import { ConfigError, type ConfigIssue } from '@aiops/core';
 
-/** An environment to read from: pass `process.env`, or a record in tests. */
+/**
+ * An environment to read from: pass `process.env`, or a record in tests.
+ *
+ * @example
+ * ```ts
+ * import type { Env } from '@aiops/notifiers';
+ * const env: Env = { SLACK_BOT_TOKEN: 'xoxb-…', SLACK_CHANNEL_ID: 'C0123' };
+ * ```
+ */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 function read<K extends string>(env: Env, required: Record<K, string>, optional: Partial<Record<string, string>>) {

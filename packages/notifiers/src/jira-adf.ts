@@ -19,7 +19,15 @@ export interface AdfNode {
   readonly content?: readonly AdfNode[];
 }
 
-/** An ADF document: `{ type: 'doc', version: 1, content }`. */
+/**
+ * An ADF document: `{ type: 'doc', version: 1, content }`.
+ *
+ * @example
+ * ```ts
+ * import type { AdfDocument } from '@aiops/notifiers';
+ * const doc: AdfDocument = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }] };
+ * ```
+ */
 export interface AdfDocument {
   readonly type: 'doc';
   readonly version: 1;

@@ -4,7 +4,15 @@ import type { NotifierError } from './errors.js';
 import { jiraError } from './jira-errors.js';
 import { raceAbort } from './keyed-lane.js';
 
-/** What it takes to build a `Version3Client` when none is injected. */
+/**
+ * What it takes to build a `Version3Client` when none is injected.
+ *
+ * @example
+ * ```ts
+ * import type { JiraClientConfig } from '@aiops/notifiers';
+ * const config: JiraClientConfig = { host: 'https://your-team.atlassian.net', email: 'bot@example.com', apiToken: '…', requestTimeoutMs: 15_000 };
+ * ```
+ */
 export interface JiraClientConfig {
   /** The site, e.g. `https://your-team.atlassian.net`. */
   readonly host: string;

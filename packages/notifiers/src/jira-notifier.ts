@@ -37,7 +37,17 @@ export interface JiraTicket {
   readonly summary?: IncidentSummary;
 }
 
-/** A Jira {@link Notifier} that also tells which ticket tracks an incident. */
+/**
+ * A Jira {@link Notifier} that also tells which ticket tracks an incident.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * import { createJiraNotifier } from '@aiops/notifiers';
+ * const jira = createJiraNotifier({ host: 'https://your-team.atlassian.net', email: 'bot@example.com', apiToken: '…', projectKey: 'OPS' });
+ * const ticket = await jira.ticket(new MemoryStateStore(), 'a1b2c3d4e5f60718'); // { key: 'OPS-42', ... } once created
+ * ```
+ */
 export interface JiraNotifier extends Notifier {
   readonly client: Version3Client;
   /** The stored ticket of a fingerprint, if any. */

@@ -45,7 +45,16 @@ export class KeyedLane {
   }
 }
 
-/** Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+/**
+ * Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { raceAbort } from '@aiops/notifiers';
+ * const slow = new Promise((resolve) => setTimeout(resolve, 10_000));
+ * await raceAbort(slow, AbortSignal.timeout(100)).catch((err: Error) => err.name); // 'TimeoutError'
+ * ```
+ */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {});

@@ -1,6 +1,16 @@
 import { type Clock, sleep, systemClock } from '@aiops/core';
 
-/** Options of {@link Pacer}. */
+/**
+ * Options of {@link Pacer}.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from '@aiops/core';
+ * import { Pacer, type PacerOptions } from '@aiops/notifiers';
+ * const options: PacerOptions = { intervalMs: 1_000, clock: systemClock };
+ * const pacer = new Pacer(options);
+ * ```
+ */
 export interface PacerOptions {
   /** Least time between two calls for the same key (Slack: about 1 message a second per channel). */
   readonly intervalMs: number;

@@ -79,13 +79,29 @@ export function routeNotifier(notifier: Notifier, match: RouteMatch, name = noti
   return routed;
 }
 
-/** One route of {@link createRouter}. */
+/**
+ * One route of {@link createRouter}.
+ *
+ * @example
+ * ```ts
+ * import { createConsoleNotifier, type Route } from '@aiops/notifiers';
+ * const pager: Route = { match: { minSeverity: 'critical' }, to: createConsoleNotifier({ name: 'pager' }) };
+ * ```
+ */
 export interface Route {
   readonly match: RouteMatch;
   readonly to: Notifier;
 }
 
-/** Options of {@link createRouter}. */
+/**
+ * Options of {@link createRouter}.
+ *
+ * @example
+ * ```ts
+ * import { createConsoleNotifier, type RouterOptions } from '@aiops/notifiers';
+ * const options: RouterOptions = { name: 'by-severity', mode: 'all', routes: [{ match: { minSeverity: 'high' }, to: createConsoleNotifier() }] };
+ * ```
+ */
 export interface RouterOptions {
   readonly name: string;
   /** Tried in order. */

@@ -23,9 +23,25 @@ export interface SlackBlock {
   readonly [field: string]: unknown;
 }
 
-/** The `action_id`s of the approval buttons, which the interactivity handler recognises. */
+/**
+ * The `action_id`s of the approval buttons, which the interactivity handler recognises.
+ *
+ * @example
+ * ```ts
+ * import { SLACK_APPROVE_ACTION } from '@aiops/notifiers';
+ * const isApprove = (action: { action_id: string }) => action.action_id === SLACK_APPROVE_ACTION;
+ * ```
+ */
 export const SLACK_APPROVE_ACTION = 'aiops_approve';
-/** See {@link SLACK_APPROVE_ACTION}. */
+/**
+ * See {@link SLACK_APPROVE_ACTION}.
+ *
+ * @example
+ * ```ts
+ * import { SLACK_REJECT_ACTION } from '@aiops/notifiers';
+ * const isReject = (action: { action_id: string }) => action.action_id === SLACK_REJECT_ACTION;
+ * ```
+ */
 export const SLACK_REJECT_ACTION = 'aiops_reject';
 
 /**

@@ -4,7 +4,15 @@ import { raceAbort } from './keyed-lane.js';
 import { Pacer } from './pacer.js';
 import { slackError } from './slack-errors.js';
 
-/** Options of {@link SlackCaller}. */
+/**
+ * Options of {@link SlackCaller}.
+ *
+ * @example
+ * ```ts
+ * import type { SlackCallerOptions } from '@aiops/notifiers';
+ * const options: SlackCallerOptions = { logger: console, intervalMs: 1_000, maxWaitMs: 10_000, maxRetries: 3 };
+ * ```
+ */
 export interface SlackCallerOptions {
   readonly logger: Logger;
   /** Least time between two posts to one channel. */

@@ -1,7 +1,15 @@
 import type { Logger } from '@aiops/core';
 import { type LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 
-/** What it takes to build a `WebClient` when none is injected. */
+/**
+ * What it takes to build a `WebClient` when none is injected.
+ *
+ * @example
+ * ```ts
+ * import type { SlackClientConfig } from '@aiops/notifiers';
+ * const config: SlackClientConfig = { token: 'xoxb-…', requestTimeoutMs: 10_000 };
+ * ```
+ */
 export interface SlackClientConfig {
   /** A bot token (`xoxb-…`). */
   readonly token: string;

@@ -16,14 +16,31 @@ import { type ReplayGuard, storeReplayGuard } from './replay-guard.js';
 import { escapeSlack, SLACK_APPROVE_ACTION, SLACK_REJECT_ACTION, type SlackBlock } from './slack-blocks.js';
 import { type HeaderSource, verifySlackRequest } from './slack-signature.js';
 
-/** The Slack user who pressed a button. */
+/**
+ * The Slack user who pressed a button.
+ *
+ * @example
+ * ```ts
+ * import type { SlackUser } from '@aiops/notifiers';
+ * const oncall = new Set(['U024BE7LH']);
+ * const mayApprove = (user: SlackUser) => oncall.has(user.id);
+ * ```
+ */
 export interface SlackUser {
   readonly id: string;
   readonly name?: string;
   readonly teamId?: string;
 }
 
-/** What one interaction did. */
+/**
+ * What one interaction did.
+ *
+ * @example
+ * ```ts
+ * import type { SlackInteractionOutcome } from '@aiops/notifiers';
+ * const audit = (o: SlackInteractionOutcome) => (o.kind === 'decided' ? `${o.by} ${o.decision}d ${o.approvalId}` : o.kind);
+ * ```
+ */
 export type SlackInteractionOutcome =
   | {
       readonly kind: 'decided';
@@ -37,7 +54,15 @@ export type SlackInteractionOutcome =
   | { readonly kind: 'refused'; readonly error: SignatureError }
   | { readonly kind: 'bad-request'; readonly reason: string };
 
-/** The HTTP answer to give Slack, and what happened. */
+/**
+ * The HTTP answer to give Slack, and what happened.
+ *
+ * @example
+ * ```ts
+ * import type { SlackInteractionResult } from '@aiops/notifiers';
+ * const toLambda = (r: SlackInteractionResult) => ({ statusCode: r.status, headers: r.headers, body: r.body });
+ * ```
+ */
 export interface SlackInteractionResult {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -73,10 +98,35 @@ const OptionsSchema = z.object({
   logger: LoggerSchema.optional(),
 });
 
-/** Options of {@link createSlackInteractionHandler}. */
+/**
+ * Options of {@link createSlackInteractionHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalApi } from '@aiops/core';
+ * import type { SlackInteractionOptions } from '@aiops/notifiers';
+ * declare const approvals: ApprovalApi;
+ * const options: SlackInteractionOptions = { signingSecret: ['new-secret', 'old-secret'], approvals, authorize: (u) => u.id === 'U024BE7LH' };
+ * ```
+ */
 export type SlackInteractionOptions = z.input<typeof OptionsSchema>;
 
-/** Handles Slack interactivity requests, see {@link createSlackInteractionHandler}. */
+/**
+ * Handles Slack interactivity requests, see {@link createSlackInteractionHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalApi } from '@aiops/core';
+ * import { createSlackInteractionHandler } from '@aiops/notifiers';
+ * declare const approvals: ApprovalApi;
+ * const slack = createSlackInteractionHandler({ signingSecret: '…', approvals });
+ * // AWS Lambda behind a function URL:
+ * export const handler = async (e: { body: string; headers: Record<string, string> }) => {
+ *   const r = await slack.handle({ rawBody: e.body, headers: e.headers });
+ *   return { statusCode: r.status, body: r.body };
+ * };
+ * ```
+ */
 export interface SlackInteractionHandler {
   /** The pure form: raw body and headers in, HTTP answer out. For Lambda, Fastify, Hono, anything. */
   handle(request: {

@@ -98,6 +98,14 @@ type Common = Omit<z.input<typeof SlackNotifierOptionsSchema>, 'client' | 'token
 /**
  * Options of {@link createSlackNotifier}: a `WebClient` you built, or the token (and API URL) to
  * build one, never both.
+ *
+ * @example
+ * ```ts
+ * import { WebClient } from '@slack/web-api';
+ * import type { SlackNotifierOptions } from '@aiops/notifiers';
+ * const byToken: SlackNotifierOptions = { token: 'xoxb-…', channel: 'C0123ABCD' };
+ * const byClient: SlackNotifierOptions = { client: new WebClient('xoxb-…'), channel: 'C0123ABCD', broadcast: [] };
+ * ```
  */
 export type SlackNotifierOptions = Common &
   (
@@ -105,7 +113,17 @@ export type SlackNotifierOptions = Common &
     | { token: string; slackApiUrl?: string; requestTimeoutMs?: number; client?: never }
   );
 
-/** A Slack {@link Notifier} that also tells where an incident's thread is. */
+/**
+ * A Slack {@link Notifier} that also tells where an incident's thread is.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * import { createSlackNotifier } from '@aiops/notifiers';
+ * const slack = createSlackNotifier({ token: 'xoxb-…', channel: 'C0123ABCD' });
+ * const thread = await slack.thread(new MemoryStateStore(), 'a1b2c3d4e5f60718'); // { channel, ts, ... } once posted
+ * ```
+ */
 export interface SlackNotifier extends Notifier {
   readonly client: WebClient;
   /** The stored thread of a fingerprint, if any. */

@@ -56,7 +56,15 @@ export function signSlackRequest(signingSecret: string, timestampSec: number | s
   return `v0=${createHmac('sha256', signingSecret).update(base).digest('hex')}`;
 }
 
-/** What {@link verifySlackRequest} checks. */
+/**
+ * What {@link verifySlackRequest} checks.
+ *
+ * @example
+ * ```ts
+ * import type { SlackRequestToVerify } from '@aiops/notifiers';
+ * const request: SlackRequestToVerify = { rawBody: 'payload=%7B%7D', headers: {}, signingSecret: '…' };
+ * ```
+ */
 export interface SlackRequestToVerify {
   /** The body exactly as received, before any parsing. */
   readonly rawBody: string | Uint8Array;

@@ -16,7 +16,15 @@ import { ClaimOptionsSchema, defaultOwner, EventTypeSchema, keyPart, LoggerSchem
 import { Pacer } from './pacer.js';
 import { escapeSlack, replyMessage, type SlackBlock } from './slack-blocks.js';
 
-/** Event types a webhook notifier posts by default: the ones a person must see. */
+/**
+ * Event types a webhook notifier posts by default: the ones a person must see.
+ *
+ * @example
+ * ```ts
+ * import { IMPORTANT_EVENT_TYPES } from '@aiops/notifiers';
+ * IMPORTANT_EVENT_TYPES.includes('incident.updated'); // false
+ * ```
+ */
 export const IMPORTANT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incident.opened',
   'incident.analyzed',
@@ -58,7 +66,15 @@ const Schema = z
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'an incoming webhook URL is required' });
   });
 
-/** Options of {@link createSlackWebhookNotifier}: an `IncomingWebhook`, or its URL, never both. */
+/**
+ * Options of {@link createSlackWebhookNotifier}: an `IncomingWebhook`, or its URL, never both.
+ *
+ * @example
+ * ```ts
+ * import type { SlackWebhookNotifierOptions } from '@aiops/notifiers';
+ * const options: SlackWebhookNotifierOptions = { url: 'https://hooks.slack.com/services/T000/B000/XXXX', events: ['incident.opened'] };
+ * ```
+ */
 export type SlackWebhookNotifierOptions = Omit<z.input<typeof Schema>, 'webhook' | 'url' | 'requestTimeoutMs'> &
   (
     | { webhook: IncomingWebhook; url?: never; requestTimeoutMs?: never }

@@ -48,7 +48,15 @@ const Schema = z.object({
   logger: LoggerSchema.optional(),
 });
 
-/** Options of {@link createWebhookNotifier}. */
+/**
+ * Options of {@link createWebhookNotifier}.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookNotifierOptions } from '@aiops/notifiers';
+ * const options: WebhookNotifierOptions = { url: 'https://ops.example.com/hooks', secret: 'a-long-shared-secret', retry: { maxAttempts: 5 } };
+ * ```
+ */
 export type WebhookNotifierOptions = z.input<typeof Schema>;
 
 /**

@@ -2,11 +2,36 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignatureError } from './errors.js';
 import { type HeaderSource, readHeader } from './slack-signature.js';
 
-/** Header carrying the webhook signature: `v1=<hex HMAC-SHA256 of "{timestamp}.{body}">`. */
+/**
+ * Header carrying the webhook signature: `v1=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
+ *
+ * @example
+ * ```ts
+ * import { WEBHOOK_SIGNATURE_HEADER } from '@aiops/notifiers';
+ * const signature = (headers: Headers) => headers.get(WEBHOOK_SIGNATURE_HEADER);
+ * ```
+ */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-aiops-signature';
-/** Header carrying the signing time, in epoch seconds. */
+/**
+ * Header carrying the signing time, in epoch seconds.
+ *
+ * @example
+ * ```ts
+ * import { WEBHOOK_TIMESTAMP_HEADER } from '@aiops/notifiers';
+ * const sentAt = (headers: Headers) => Number(headers.get(WEBHOOK_TIMESTAMP_HEADER)) * 1_000;
+ * ```
+ */
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-aiops-timestamp';
-/** Header carrying the idempotency key: the same on every retry of one event to one notifier. */
+/**
+ * Header carrying the idempotency key: the same on every retry of one event to one notifier.
+ *
+ * @example
+ * ```ts
+ * import { WEBHOOK_IDEMPOTENCY_HEADER } from '@aiops/notifiers';
+ * const seen = new Set<string>();
+ * const firstTime = (headers: Headers) => !seen.has(headers.get(WEBHOOK_IDEMPOTENCY_HEADER) ?? '');
+ * ```
+ */
 export const WEBHOOK_IDEMPOTENCY_HEADER = 'x-aiops-idempotency-key';
 
 /**
@@ -25,7 +50,15 @@ export function signWebhook(secret: string, timestampSec: number | string, rawBo
   return `v1=${createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex')}`;
 }
 
-/** What {@link verifyWebhookSignature} checks. */
+/**
+ * What {@link verifyWebhookSignature} checks.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookToVerify } from '@aiops/notifiers';
+ * const request: WebhookToVerify = { rawBody: '{}', headers: {}, secret: ['current-secret', 'previous-secret'] };
+ * ```
+ */
 export interface WebhookToVerify {
   /** The body exactly as received, before JSON parsing. */
   readonly rawBody: string | Uint8Array;

@@ -26,7 +26,15 @@ const RetryPolicySchema = z.object({
   onGiveUp: fn<(event: IncidentEvent, error: unknown, attempts: number) => void | Promise<void>>().optional(),
 });
 
-/** Options of {@link withRetry} and {@link retrying}. */
+/**
+ * Options of {@link withRetry} and {@link retrying}.
+ *
+ * @example
+ * ```ts
+ * import type { RetryPolicy } from '@aiops/notifiers';
+ * const policy: RetryPolicy = { maxAttempts: 5, baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 60_000 };
+ * ```
+ */
 export type RetryPolicy = z.input<typeof RetryPolicySchema>;
 
 /**

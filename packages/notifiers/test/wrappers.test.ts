@@ -44,14 +44,21 @@ describe('withRetry', () => {
     const auth = new NotifierError('x', 'NOTIFIER_AUTH', 'invalid_auth');
     const inner = recorder('inner', [auth]);
     const gaveUp: Array<[string, unknown, number]> = [];
-    const n = withRetry(inner, { maxAttempts: 5, baseMs: 1, onGiveUp: (e, err, attempts) => void gaveUp.push([e.id, err, attempts]) });
+    const n = withRetry(inner, {
+      maxAttempts: 5,
+      baseMs: 1,
+      onGiveUp: (e, err, attempts) => void gaveUp.push([e.id, err, attempts]),
+    });
     const [event] = lifeOf('fp-g', ['incident.opened']);
     expect(await rejection(() => n.notify(event!, stepFor(n, event!, new MemoryStateStore())))).toBe(auth);
     expect(gaveUp).toEqual([[event!.id, auth, 1]]);
   });
 
   it('stops after maxAttempts', async () => {
-    const inner = recorder('inner', Array.from({ length: 5 }, () => new Error('flaky')));
+    const inner = recorder(
+      'inner',
+      Array.from({ length: 5 }, () => new Error('flaky')),
+    );
     const n = withRetry(inner, { maxAttempts: 3, baseMs: 1 });
     const [event] = lifeOf('fp-m', ['incident.opened']);
     const err = await rejection(() => n.notify(event!, stepFor(n, event!, new MemoryStateStore())));
@@ -62,11 +69,17 @@ describe('withRetry', () => {
 
 describe('routing', () => {
   const [high] = lifeOf('fp-high', ['incident.opened'], { labels: { team: 'payments', env: 'prod' } });
-  const [critical] = lifeOf('fp-crit', ['incident.opened'], { severity: 'critical', labels: { team: 'search', env: 'prod' } });
+  const [critical] = lifeOf('fp-crit', ['incident.opened'], {
+    severity: 'critical',
+    labels: { team: 'search', env: 'prod' },
+  });
   const [low] = lifeOf('fp-low', ['incident.opened'], { severity: 'low', labels: { team: 'search', env: 'dev' } });
 
   it('routeNotifier accepts by severity and labels (strings, lists, patterns)', () => {
-    const n = routeNotifier(recorder('r'), { minSeverity: 'high', labels: { env: 'prod', team: ['payments', 'search'] } });
+    const n = routeNotifier(recorder('r'), {
+      minSeverity: 'high',
+      labels: { env: 'prod', team: ['payments', 'search'] },
+    });
     expect([high, critical, low].map((e) => n.accepts?.(e!))).toEqual([true, true, false]);
     const byPattern = routeNotifier(recorder('p'), { labels: { team: /^pay/ }, eventTypes: ['incident.opened'] });
     expect([high, critical].map((e) => byPattern.accepts?.(e!))).toEqual([true, false]);
@@ -94,13 +107,32 @@ describe('routing', () => {
 
   it('in `all` mode a retryable failure of one route is the error, so the outbox retries', async () => {
     const ok = recorder('ok');
-    const down = recorder('down', [new NotifierError('x', 'NOTIFIER_REJECTED', 'no'), new NotifierError('x', 'NOTIFIER_UNAVAILABLE', 'later')]);
+    const down = recorder('down', [
+      new NotifierError('x', 'NOTIFIER_REJECTED', 'no'),
+      new NotifierError('x', 'NOTIFIER_UNAVAILABLE', 'later'),
+    ]);
     const other = recorder('other', [new NotifierError('x', 'NOTIFIER_UNAVAILABLE', 'later')]);
-    const router = createRouter({ name: 'all', mode: 'all', routes: [{ match: {}, to: ok }, { match: {}, to: down }, { match: {}, to: other }] });
+    const router = createRouter({
+      name: 'all',
+      mode: 'all',
+      routes: [
+        { match: {}, to: ok },
+        { match: {}, to: down },
+        { match: {}, to: other },
+      ],
+    });
     const err = await rejection(() => router.notify(high!, stepFor(router, high!, new MemoryStateStore())));
     expect(AiopsError.is(err, 'NOTIFIER_UNAVAILABLE')).toBe(true);
     expect(ok.seen).toHaveLength(1);
-    expect(() => createRouter({ name: 'dup', routes: [{ match: {}, to: ok }, { match: {}, to: ok }] })).toThrow(ConfigError);
+    expect(() =>
+      createRouter({
+        name: 'dup',
+        routes: [
+          { match: {}, to: ok },
+          { match: {}, to: ok },
+        ],
+      }),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -122,9 +154,14 @@ describe('createConsoleNotifier', () => {
 
 describe('helpers', () => {
   it('reads settings from an explicit environment and names what is missing', () => {
-    expect(slackOptionsFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL_ID: 'C1' })).toEqual({ token: 'xoxb-1', channel: 'C1' });
+    expect(slackOptionsFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL_ID: 'C1' })).toEqual({
+      token: 'xoxb-1',
+      channel: 'C1',
+    });
     expect(() => slackOptionsFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_CHANNEL_ID/);
-    expect(() => jiraOptionsFromEnv({ JIRA_HOST: 'https://x.atlassian.net' })).toThrow(/JIRA_EMAIL.*JIRA_API_TOKEN.*JIRA_PROJECT_KEY/);
+    expect(() => jiraOptionsFromEnv({ JIRA_HOST: 'https://x.atlassian.net' })).toThrow(
+      /JIRA_EMAIL.*JIRA_API_TOKEN.*JIRA_PROJECT_KEY/,
+    );
   });
 
   it('Pacer spaces calls per key and honours a block', async () => {
