@@ -134,6 +134,11 @@ export interface Source {
   read(ctx: StageContext): AsyncIterable<Delivery | readonly Delivery[]>;
   /** Ends `read()` soon; deliveries already yielded are still settled by the host. Idempotent. */
   stop?(): Promise<void> | void;
+  /**
+   * How far behind the newest record of its stream the source is, in milliseconds, when it knows
+   * (Kinesis reports `MillisBehindLatest`). The pipeline reports the largest in `stats().lag`.
+   */
+  lagMs?(): number | undefined;
 }
 
 /**

@@ -35,10 +35,21 @@ export class CommitQueue {
   #uncommitted = 0;
   #waiters: Array<() => void> = [];
   #lastSnapshotAt: number;
+  #lastCommitAt: number | undefined;
+  #lastFailureAt: number | undefined;
 
   constructor(deps: CommitQueueDeps) {
     this.#d = deps;
     this.#lastSnapshotAt = deps.clock.now();
+  }
+
+  /** Wall-clock time of the last commit, and of the last failed one. */
+  get lastCommitAt(): number | undefined {
+    return this.#lastCommitAt;
+  }
+
+  get lastFailureAt(): number | undefined {
+    return this.#lastFailureAt;
   }
 
   /** Deliveries processed and not yet settled. */
@@ -90,9 +101,11 @@ export class CommitQueue {
         if (snapshotDue) await this.#d.snapshot();
       } catch (err) {
         ok = false;
+        this.#lastFailureAt = clock.now();
         incidents.markDirty(dirty.map((d) => d.fingerprint));
         this.#d.fail(err);
       }
+      if (ok) this.#lastCommitAt = clock.now();
       let n = 0;
       for (const work of group) {
         const failedDl = new Set<Delivery>();

@@ -64,11 +64,17 @@ export class FastPath {
   readonly #byType: Record<SignalType, Detector[]> = { log: [], metric: [], alarm: [], event: [] };
   readonly #detectorCtx: DetectorContext;
   #deadLetters = 0;
+  #newestEventAt: number | undefined;
 
   constructor(deps: FastPathDeps) {
     this.#d = deps;
     this.#detectorCtx = { clock: deps.clock, logger: deps.logger };
     for (const d of deps.detectors) for (const t of d.signalTypes ?? ALL_TYPES) this.#byType[t].push(d);
+  }
+
+  /** Event time of the newest signal seen, if any. */
+  get newestEventAt(): number | undefined {
+    return this.#newestEventAt;
   }
 
   /** Decodes, validates, detects and groups a batch, synchronously. */
@@ -146,6 +152,8 @@ export class FastPath {
       }
     }
     stats.signals++;
+    if (this.#newestEventAt === undefined || signal.timestamp > this.#newestEventAt)
+      this.#newestEventAt = signal.timestamp;
     const detectors = this.#byType[signal.type];
     for (let i = 0; i < detectors.length; i++) {
       const detector = detectors[i]!;

@@ -9,6 +9,8 @@ export type {
 export { MemoryDeadLetterSink, NdjsonDeadLetterSink, readDeadLetters, toDeadLetterPayload } from './dead-letter.js';
 export type { FileStateStoreOptions } from './file-store.js';
 export { FileStateStore } from './file-store.js';
+export type { HealthCheck, HealthOptions, HealthReport } from './health.js';
+export { healthHandler } from './health.js';
 export type {
   DirtyRecord,
   IncidentChange,

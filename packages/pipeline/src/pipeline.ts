@@ -19,12 +19,14 @@ import {
   type StageContext,
   type StateStore,
   silentLogger,
+  sleep,
   systemClock,
 } from '@aiops/core';
 import { EventEmitter } from 'eventemitter3';
 import { CommitQueue } from './commit-queue.js';
 import { MemoryDeadLetterSink } from './dead-letter.js';
 import { FastPath } from './fast-path.js';
+import { type HealthCheck, type HealthOptions, type HealthReport, healthHandler } from './health.js';
 import { type IncidentChange, IncidentManager, type IncidentRecord, type ObserveOutcome } from './incident-manager.js';
 import { type PipelineOptions, PipelineOptionsSchema, type ResolvedPipelineOptions } from './options.js';
 import { SlowPath } from './slow-path.js';
@@ -111,6 +113,8 @@ export interface Pipeline {
   start(): Promise<void>;
   stop(options?: StopOptions): Promise<void>;
   stats(): PipelineStats;
+  /** Whether the pipeline runs and keeps up: for readiness probes, see {@link healthHandler}. */
+  health(options?: HealthOptions): HealthReport;
   /** Resolves when sources have ended and everything they caused is committed and processed. */
   drained(): Promise<void>;
   readonly store: StateStore;
@@ -171,6 +175,9 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   #scanTimer: unknown;
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
+  #started = false;
+  #stopped = false;
+  readonly #sourceStates = new Map<string, { status: 'reading' | 'ended'; failures: number; lastError?: string }>();
 
   constructor(o: ResolvedPipelineOptions) {
     super();
@@ -264,11 +271,73 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   stats(): PipelineStats {
+    const newest = this.#fast.newestEventAt;
     return this.#stats.snapshot({
       uncommittedDeliveries: this.#commits.uncommitted,
       openIncidents: this.incidents.openIncidents().length,
       slowPath: this.#slow.pending,
+      lag: {
+        sourceMs: this.#sourceLagMs(),
+        eventTimeMs: newest === undefined ? undefined : this.#clock.now() - newest,
+      },
+      lastCommitAt: this.#commits.lastCommitAt,
     });
+  }
+
+  health(options: HealthOptions = {}): HealthReport {
+    const maxLag = options.maxSourceLagMs ?? 5 * 60_000;
+    const maxQueue = options.maxSlowPathQueue ?? 1_000;
+    const window = options.storeFailureWindowMs ?? 60_000;
+    const now = this.#clock.now();
+    const checks: HealthCheck[] = [];
+    for (const [name, state] of this.#sourceStates) {
+      const detail = state.failures > 0 ? `failing (${state.failures} in a row): ${state.lastError}` : state.status;
+      checks.push({ name: `source:${name}`, ok: state.failures === 0, detail });
+    }
+    const lag = this.#sourceLagMs();
+    checks.push({
+      name: 'lag',
+      ok: lag === undefined || lag <= maxLag,
+      detail: lag === undefined ? 'no source reports its lag' : `${lag} ms behind (at most ${maxLag})`,
+    });
+    const failedAt = this.#commits.lastFailureAt;
+    const storeOk = failedAt === undefined || now - failedAt > window || (this.#commits.lastCommitAt ?? 0) > failedAt;
+    checks.push({
+      name: 'store',
+      ok: storeOk,
+      detail: storeOk
+        ? 'writes succeed'
+        : `a write failed ${now - (failedAt ?? now)} ms ago and none has succeeded since`,
+    });
+    checks.push({
+      name: 'backpressure',
+      ok: !this.#commits.overLimit,
+      detail: `${this.#commits.uncommitted} deliveries wait for their commit`,
+    });
+    const queued = this.#slow.pending.queued;
+    checks.push({
+      name: 'slow-path',
+      ok: queued <= maxQueue,
+      detail: `${queued} incidents queued (at most ${maxQueue})`,
+    });
+    const state = this.#state();
+    return { ok: state === 'running' && checks.every((c) => c.ok), state, checks };
+  }
+
+  #state(): HealthReport['state'] {
+    if (this.#stopped) return 'stopped';
+    if (this.#stopping) return 'stopping';
+    if (this.#started) return 'running';
+    return this.#starting ? 'starting' : 'created';
+  }
+
+  #sourceLagMs(): number | undefined {
+    let max: number | undefined;
+    for (const s of this.#o.sources) {
+      const lag = s.lagMs?.();
+      if (lag !== undefined && (max === undefined || lag > max)) max = lag;
+    }
+    return max;
   }
 
   start(): Promise<void> {
@@ -286,6 +355,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     for (const source of this.#o.sources) this.#sourceLoops.push(this.#runSource(source));
     this.#scheduleTick();
     this.#scheduleScan();
+    this.#started = true;
     this.emit('started');
   }
 
@@ -320,6 +390,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
     }
     await this.#deadLetter.close?.();
     await this.store.close?.();
+    this.#stopped = true;
     this.emit('stopped');
   }
 
@@ -335,11 +406,15 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   async #runSource(source: Source): Promise<void> {
-    let failures = 0;
+    const state: { status: 'reading' | 'ended'; failures: number; lastError?: string } = {
+      status: 'reading',
+      failures: 0,
+    };
+    this.#sourceStates.set(source.name, state);
     while (!this.#fastAbort.signal.aborted && !this.#stopping) {
       try {
         for await (const item of source.read(this.#ctx)) {
-          failures = 0;
+          state.failures = 0;
           const deliveries = Array.isArray(item) ? (item as readonly Delivery[]) : [item as Delivery];
           this.#stats.deliveries.received += deliveries.length;
           this.#commits.commit(this.#fast.process(deliveries));
@@ -348,12 +423,14 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         break;
       } catch (err) {
         if (this.#fastAbort.signal.aborted || this.#stopping) break;
-        failures++;
+        state.failures++;
+        state.lastError = describeError(err);
         this.#fail('source', source.name, err, false);
-        const delay = Math.min(30_000, this.#o.fastPath.sourceRetryMs * 2 ** (failures - 1));
-        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
+        const delay = Math.min(30_000, this.#o.fastPath.sourceRetryMs * 2 ** (state.failures - 1));
+        await sleep(this.#clock, delay, this.#fastAbort.signal).catch(() => undefined);
       }
     }
+    state.status = 'ended';
   }
 
   /** Time-based work: detectors close their windows, incident timers run, the changes are committed. */

@@ -37,9 +37,17 @@ export interface PipelineStats {
   deadLetters: number;
   errors: number;
   slowPath: { queued: number; active: number; scheduled: number };
+  lag: {
+    /** The largest lag the sources report (Kinesis `MillisBehindLatest`), when any does. */
+    sourceMs: number | undefined;
+    /** Wall-clock time minus the event time of the newest signal seen; grows while a stream is idle. */
+    eventTimeMs: number | undefined;
+  };
+  /** Wall-clock time of the last commit, if any. */
+  lastCommitAt: number | undefined;
 }
 
-type Counters = Omit<PipelineStats, 'uncommittedDeliveries' | 'slowPath'>;
+type Counters = Omit<PipelineStats, 'uncommittedDeliveries' | 'slowPath' | 'lag' | 'lastCommitAt'>;
 
 /** Internal: the mutable counters behind {@link PipelineStats}. */
 export function createStats() {
@@ -105,6 +113,8 @@ export function createStats() {
       uncommittedDeliveries: number;
       openIncidents: number;
       slowPath: PipelineStats['slowPath'];
+      lag: PipelineStats['lag'];
+      lastCommitAt: number | undefined;
     }): PipelineStats {
       const copy = cloneJson({
         deliveries: c.deliveries,
@@ -127,7 +137,13 @@ export function createStats() {
         errors: c.errors,
       });
       copy.incidents.open = live.openIncidents;
-      return { ...copy, uncommittedDeliveries: live.uncommittedDeliveries, slowPath: live.slowPath };
+      return {
+        ...copy,
+        uncommittedDeliveries: live.uncommittedDeliveries,
+        slowPath: live.slowPath,
+        lag: live.lag,
+        lastCommitAt: live.lastCommitAt,
+      };
     },
   });
 }
