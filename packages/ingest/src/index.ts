@@ -17,6 +17,9 @@ export type { MetricStreamDecoder, MetricStreamDecoderOptions } from './decoders
 export { createMetricStreamDecoder } from './decoders/metric-streams.js';
 export type { TextLogDecoder, TextLogDecoderOptions } from './decoders/text.js';
 export { createTextLogDecoder } from './decoders/text.js';
+export type { DynamoDbStateStore, DynamoDbStateStoreOptions } from './dynamodb/state-store.js';
+export { createDynamoDbStateStore } from './dynamodb/state-store.js';
+export { createDynamoDbStateStoreTable } from './dynamodb/table.js';
 export type { IngestErrorCode } from './errors.js';
 export { AwsCallError, classifyAwsError, IngestError, isAwsError } from './errors.js';
 export type { InitialPosition, ShardCheckpoint } from './kinesis/checkpoint.js';
