@@ -65,3 +65,45 @@ describe('the demo notifier obeys the notifier contract', () => {
     events: [makeIncidentEvent('incident.opened'), makeIncidentEvent('incident.resolved')],
   });
 });
+
+describe('aiops deadletter list', () => {
+  it('lists the dead letters of a file with their reasons, and reports unreadable lines', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { NdjsonDeadLetterSink } = await import('../src/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'aiops-dl-'));
+    const file = join(dir, 'dl.ndjson');
+    const sink = new NdjsonDeadLetterSink({ file });
+    await sink.write({
+      id: 'a',
+      at: 0,
+      stage: 'decode',
+      reason: 'json-log: not JSON',
+      plugin: 'json-log',
+      origin: { source: 'kinesis', shard: 'shardId-0', sequenceNumber: '42' },
+    });
+    await sink.write({ id: 'b', at: 1, stage: 'notify', reason: 'slack: 403', plugin: 'slack' });
+    await sink.close?.();
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (err += t) };
+    expect(await runCli(['deadletter', 'list', file], io)).toBe(0);
+    expect(out).toContain('decode   json-log             json-log: not JSON from kinesis shardId-0 42');
+    expect(out).toContain('2 dead letter(s)');
+    out = '';
+    expect(await runCli(['deadletter', 'list', file, '--stage', 'notify', '--json'], io)).toBe(0);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['b']);
+    await writeFile(file, '{"broken\n', { flag: 'a' });
+    out = '';
+    expect(await runCli(['deadletter', 'list', file], io)).toBe(1);
+    expect(err).toContain(':3: not JSON');
+    expect(await runCli(['deadletter', 'list'], io)).toBe(2);
+    expect(await runCli(['deadletter', 'list', file, '--stage', 'nope'], io)).toBe(2);
+  });
+});

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { CliCommand, CliIo } from './command.js';
+import { deadletterCommand } from './deadletter-command.js';
 import { demoCommand } from './demo-command.js';
 
 /**
@@ -11,7 +12,7 @@ import { demoCommand } from './demo-command.js';
  * for (const command of COMMANDS) console.log(`${command.name}: ${command.summary}`);
  * ```
  */
-export const COMMANDS: readonly CliCommand[] = [demoCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, deadletterCommand];
 
 function version(): string {
   try {
