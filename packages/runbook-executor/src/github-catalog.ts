@@ -154,7 +154,9 @@ export function createGitHubCatalog(options: GitHubCatalogOptions): RunbookCatal
             headers: { accept: 'application/vnd.github.sha' },
             request: { signal },
           });
-          const sha = String(res.data).trim();
+          // The sha media type comes back as text or as bytes, depending on the charset GitHub names.
+          const data: unknown = res.data;
+          const sha = (data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : String(data)).trim();
           if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`not a commit id: ${sha.slice(0, 60)}`);
           return sha;
         } catch (err) {

@@ -61,7 +61,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     }
     return undefined;
   };
-  const errors = doc.errors.map<RunbookIssue>((e) => ({
+  // One syntax error cascades into dozens; the first few say what is wrong.
+  const errors = doc.errors.slice(0, 3).map<RunbookIssue>((e) => ({
     severity: 'error',
     file,
     path: '',
