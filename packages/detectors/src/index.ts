@@ -1,5 +1,16 @@
+export { groupingAccuracy } from './evaluation/grouping-accuracy.js';
 export type { NabFile, NabProfile, NabProfileName, NabProfileResult } from './evaluation/nab-scorer.js';
 export { NAB_PROFILES, nabProbation, nabScaledSigmoid, scoreNab } from './evaluation/nab-scorer.js';
+export type { Placeholder } from './logs/mask.js';
+export { isPlaceholder, maskMessage, maskToken, PLACEHOLDERS } from './logs/mask.js';
+export type {
+  LogTemplate,
+  MineResult,
+  TemplateMiner,
+  TemplateMinerOptions,
+  TemplateMinerState,
+} from './logs/template-miner.js';
+export { createTemplateMiner, TemplateMinerOptionsSchema } from './logs/template-miner.js';
 export type { AdaptiveDetectorOptions, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
 export {
   AdaptiveDetectorOptionsSchema,

@@ -1,0 +1,324 @@
+import { parseOptions } from '@aiops/core';
+import { z } from 'zod';
+import { isPlaceholder, maskedKey, maskedTokenCount, maskMessage } from './mask.js';
+
+/**
+ * Options of {@link createTemplateMiner}. The defaults are one configuration for every system: no
+ * per-dataset masks or thresholds.
+ *
+ * @example
+ * ```ts
+ * import { TemplateMinerOptionsSchema } from '@aiops/detectors';
+ * TemplateMinerOptionsSchema.parse({}).similarityThreshold; // 0.5
+ * ```
+ */
+export const TemplateMinerOptionsSchema = z.object({
+  /** Share of a template's constant tokens a message must match to join it. */
+  similarityThreshold: z.number().gt(0).max(1).default(0.5),
+  /** Depth of the parse tree: the token count, then `depth - 2` leading tokens route a message. */
+  depth: z.number().int().min(3).max(8).default(4),
+  /** Children per tree node before new tokens share a wildcard child. */
+  maxChildren: z.number().int().min(2).default(100),
+  /** Most templates kept; past it the least recently matched one is dropped (and counted). */
+  maxTemplates: z.number().int().positive().default(10_000),
+  /** Exact masked messages remembered for a fast match. */
+  cacheSize: z.number().int().nonnegative().default(100_000),
+});
+/** See {@link TemplateMinerOptionsSchema}. */
+export type TemplateMinerOptions = z.input<typeof TemplateMinerOptionsSchema>;
+
+/**
+ * One mined template: `<*>` or a typed placeholder (`<NUM>`, `<IP>`...) where messages vary.
+ *
+ * @example
+ * ```ts
+ * import type { LogTemplate } from '@aiops/detectors';
+ * const show = (t: LogTemplate) => `${t.id}: ${t.template} (${t.count})`;
+ * ```
+ */
+export interface LogTemplate {
+  /** Stable for the life of the template (and across snapshot / restore). */
+  readonly id: number;
+  readonly template: string;
+  readonly tokens: readonly string[];
+  /** Messages matched so far. */
+  readonly count: number;
+}
+
+/**
+ * What {@link TemplateMiner.add} did with a message: the template it joined, and whether that
+ * template is `new`, was `updated` (a position became a wildcard), or is unchanged (`none`).
+ *
+ * @example
+ * ```ts
+ * import type { MineResult } from '@aiops/detectors';
+ * const isNew = (r: MineResult) => r.change === 'new';
+ * ```
+ */
+export interface MineResult {
+  readonly template: LogTemplate;
+  readonly change: 'new' | 'updated' | 'none';
+}
+
+/** The JSON state of a template miner. */
+export interface TemplateMinerState {
+  readonly version: 1;
+  readonly nextId: number;
+  readonly lines: number;
+  readonly evicted: number;
+  /** `[id, tokens, count, route]` per template, least recently used first. */
+  readonly templates: readonly (readonly [number, readonly string[], number, readonly string[]])[];
+}
+
+/**
+ * A streaming log template miner in the manner of Drain (He et al., ICWS 2017): variable tokens
+ * are masked with typed placeholders, a fixed-depth tree routes a message by its token count and
+ * first tokens to a few candidate templates, and it joins the most similar one if it is similar
+ * enough (positions that differ become `<*>`), else starts a new template. Bounded: at most
+ * `maxTemplates` templates, least recently used dropped first.
+ */
+export interface TemplateMiner {
+  /** Learns from one message and returns its template. */
+  add(message: string): MineResult;
+  /** The template a message would join, without learning; `undefined` when none is similar enough. */
+  match(message: string): LogTemplate | undefined;
+  /** The values of a message at its template's variable positions (the original text). */
+  parameters(template: LogTemplate, message: string): string[];
+  /** Every template, most matched first. */
+  templates(): LogTemplate[];
+  stats(): { readonly templates: number; readonly lines: number; readonly evicted: number };
+  snapshot(): TemplateMinerState;
+  restore(state: TemplateMinerState): void;
+}
+
+interface Cluster {
+  id: number;
+  tokens: string[];
+  template: string;
+  count: number;
+  route: string[];
+  used: boolean;
+  alive: boolean;
+}
+
+interface TreeNode {
+  children: Map<string, TreeNode>;
+  clusters: Cluster[];
+}
+
+const WILD = '<*>';
+const newNode = (): TreeNode => ({ children: new Map(), clusters: [] });
+const hasPlaceholder = (token: string): boolean => token.indexOf('<') >= 0 && token.indexOf('>') > 0;
+
+/**
+ * Creates a {@link TemplateMiner}.
+ *
+ * @example
+ * ```ts
+ * import { createTemplateMiner } from '@aiops/detectors';
+ * const miner = createTemplateMiner();
+ * miner.add('Connection from 10.0.0.1 closed after 12ms');
+ * const { template } = miner.add('Connection from 10.0.0.9 closed after 310ms');
+ * template.template; // 'Connection from <IP> closed after <DURATION>'
+ * miner.parameters(template, 'Connection from 10.0.0.9 closed after 310ms'); // ['10.0.0.9', '310ms']
+ * ```
+ */
+export function createTemplateMiner(options: TemplateMinerOptions = {}): TemplateMiner {
+  const o = parseOptions(TemplateMinerOptionsSchema, options, 'createTemplateMiner');
+  const routeDepth = o.depth - 2;
+  let root = new Map<number, TreeNode>();
+  let clusters = new Map<number, Cluster>();
+  const cache = new Map<number, Cluster>();
+  let nextId = 1;
+  let lines = 0;
+  let evicted = 0;
+  const scratch: string[] = [];
+
+  function routeOf(tokens: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < routeDepth && i < tokens.length; i++) out.push(tokens[i]!);
+    return out;
+  }
+
+  /** The leaf for a route, created on the way when `create`; `undefined` when absent. */
+  function leafFor(length: number, route: readonly string[], create: boolean): TreeNode | undefined {
+    let node = root.get(length);
+    if (!node) {
+      if (!create) return undefined;
+      node = newNode();
+      root.set(length, node);
+    }
+    for (const raw of route) {
+      const next = child(node, hasPlaceholder(raw) ? WILD : raw, create);
+      if (!next) return undefined;
+      node = next;
+    }
+    return node;
+  }
+
+  /** The child for a token; a full node sends new tokens to its wildcard child. */
+  function child(node: TreeNode, token: string, create: boolean): TreeNode | undefined {
+    const found = node.children.get(token);
+    if (found) return found;
+    if (!create) return node.children.get(WILD);
+    const key = token !== WILD && node.children.size >= o.maxChildren ? WILD : token;
+    let made = node.children.get(key);
+    if (!made) {
+      made = newNode();
+      node.children.set(key, made);
+    }
+    return made;
+  }
+
+  /**
+   * Drain's similarity, over constant tokens only: positions where the template has `<*>`, or where
+   * both sides hold a placeholder, are variables and do not vote. Returns the share of the voting
+   * positions that match, and the number of variable positions (the tie-breaker).
+   */
+  function similarity(c: Cluster, tokens: readonly string[]): [number, number] {
+    let same = 0;
+    let params = 0;
+    const t = c.tokens;
+    for (let i = 0; i < t.length; i++) {
+      const a = t[i]!;
+      const b = tokens[i]!;
+      if (a === WILD) params++;
+      else if (a === b) {
+        if (hasPlaceholder(a)) params++;
+        else same++;
+      } else if (isPlaceholder(a) && isPlaceholder(b)) params++;
+    }
+    const voting = t.length - params;
+    return [voting === 0 ? 1 : same / voting, params];
+  }
+
+  function best(leaf: TreeNode, tokens: readonly string[]): Cluster | undefined {
+    let found: Cluster | undefined;
+    let bestSim = -1;
+    let bestParams = -1;
+    for (const c of leaf.clusters) {
+      const [sim, params] = similarity(c, tokens);
+      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+        found = c;
+        bestSim = sim;
+        bestParams = params;
+      }
+    }
+    return found && bestSim >= o.similarityThreshold ? found : undefined;
+  }
+
+  function evictOne(): void {
+    for (;;) {
+      const first = clusters.values().next();
+      if (first.done) return;
+      const c = first.value;
+      clusters.delete(c.id);
+      if (c.used) {
+        c.used = false;
+        clusters.set(c.id, c);
+        continue;
+      }
+      c.alive = false;
+      const leaf = leafFor(c.tokens.length, c.route, false)?.clusters ?? [];
+      const i = leaf.indexOf(c);
+      if (i >= 0) leaf.splice(i, 1);
+      evicted++;
+      return;
+    }
+  }
+
+  function create(tokens: readonly string[], route: string[], leaf: TreeNode, id = nextId++, count = 1): Cluster {
+    if (clusters.size >= o.maxTemplates) evictOne();
+    const c: Cluster = {
+      id,
+      tokens: tokens.slice(),
+      template: tokens.join(' '),
+      count,
+      route,
+      used: false,
+      alive: true,
+    };
+    leaf.clusters.push(c);
+    clusters.set(id, c);
+    return c;
+  }
+
+  function remember(key: number, c: Cluster): void {
+    if (o.cacheSize === 0) return;
+    if (cache.size >= o.cacheSize) cache.clear();
+    cache.set(key, c);
+  }
+
+  return {
+    add(message) {
+      lines++;
+      const key = maskedKey(message);
+      const hit = cache.get(key);
+      if (hit?.alive && hit.tokens.length === maskedTokenCount()) {
+        hit.count++;
+        hit.used = true;
+        return { template: hit, change: 'none' };
+      }
+      const tokens = maskMessage(message, scratch);
+      const route = routeOf(tokens);
+      const leaf = leafFor(tokens.length, route, true)!;
+      const c = best(leaf, tokens);
+      if (!c) {
+        const made = create(tokens, route, leaf);
+        remember(key, made);
+        return { template: made, change: 'new' };
+      }
+      c.count++;
+      c.used = true;
+      let changed = false;
+      for (let i = 0; i < c.tokens.length; i++) {
+        if (c.tokens[i] !== WILD && c.tokens[i] !== tokens[i]) {
+          c.tokens[i] = WILD;
+          changed = true;
+        }
+      }
+      if (changed) c.template = c.tokens.join(' ');
+      remember(key, c);
+      return { template: c, change: changed ? 'updated' : 'none' };
+    },
+    match(message) {
+      const hit = cache.get(maskedKey(message));
+      if (hit?.alive && hit.tokens.length === maskedTokenCount()) return hit;
+      const tokens = maskMessage(message, scratch);
+      const leaf = leafFor(tokens.length, routeOf(tokens), false);
+      return leaf ? best(leaf, tokens) : undefined;
+    },
+    parameters(template, message) {
+      const words = message.split(/[ \t\r\n]+/).filter((w) => w.length > 0);
+      const out: string[] = [];
+      template.tokens.forEach((t, i) => {
+        if (hasPlaceholder(t) && words[i] !== undefined) out.push(words[i]!);
+      });
+      return out;
+    },
+    templates() {
+      return [...clusters.values()].sort((a, b) => b.count - a.count);
+    },
+    stats() {
+      return { templates: clusters.size, lines, evicted };
+    },
+    snapshot() {
+      const templates: [number, string[], number, string[]][] = [];
+      for (const c of clusters.values()) templates.push([c.id, c.tokens.slice(), c.count, c.route.slice()]);
+      return { version: 1, nextId, lines, evicted, templates };
+    },
+    restore(state) {
+      if (state?.version !== 1) throw new TypeError('not a template miner snapshot (version 1)');
+      root = new Map();
+      clusters = new Map();
+      cache.clear();
+      nextId = state.nextId;
+      lines = state.lines;
+      evicted = state.evicted;
+      for (const [id, tokens, count, route] of state.templates) {
+        const leaf = leafFor(tokens.length, route, true)!;
+        create(tokens, route.slice(), leaf, id, count);
+      }
+    },
+  };
+}
