@@ -78,9 +78,23 @@ export interface AuditSink {
   close?(): Promise<void>;
 }
 
-/** Makes an audit record id that sorts by time: zero-padded epoch ms, then random hex. */
+let sequence = 0;
+
+/**
+ * Makes an audit record id that sorts by time: zero-padded epoch ms, a sequence number that keeps
+ * this process's records of the same millisecond in order, and random hex against collisions
+ * between processes.
+ *
+ * @example
+ * ```ts
+ * import { auditId } from '@aiops/runbook-executor';
+ * auditId(1_700_000_000_000) < auditId(1_700_000_000_000); // true
+ * ```
+ */
 export function auditId(at: number): string {
-  return `${String(Math.max(0, Math.floor(at))).padStart(15, '0')}-${randomBytes(5).toString('hex')}`;
+  sequence = (sequence + 1) % 2_176_782_336;
+  const seq = sequence.toString(36).padStart(6, '0');
+  return `${String(Math.max(0, Math.floor(at))).padStart(15, '0')}-${seq}-${randomBytes(4).toString('hex')}`;
 }
 
 /**

@@ -39,3 +39,26 @@ action:
   argv: [node, -e, 'console.log(process.argv[1])', '{{ service }}']
 ${extra}`;
 }
+
+/**
+ * A local runbook that appends its `service` to the file named by RUNS_FILE (set in the local
+ * driver's env), so a test can count runs.
+ */
+export function countingRunbook(id: string, extra = ''): string {
+  return `id: ${id}
+title: ${id}
+risk: low
+parameters:
+  type: object
+  required: [service]
+  properties:
+    service: { type: string, pattern: '^[a-z0-9-]{1,32}$' }
+inputs:
+  service: [proposal, incident.labels.service]
+target:
+  service: '{{ service }}'
+action:
+  type: local
+  argv: [node, -e, 'require("fs").appendFileSync(process.env.RUNS_FILE, process.argv[1] + "\\n")', '{{ service }}']
+${extra}`;
+}
