@@ -28,6 +28,11 @@ export interface IncidentFacts {
   readonly values: ReadonlySet<string>;
   /** Free text, untrusted. */
   readonly texts: readonly string[];
+  /**
+   * The same text by evidence item, with how many records each stands for (a log template's line
+   * count; 1 for a title, an alarm reason or a note): how often the incident "says" something.
+   */
+  readonly textGroups: readonly { readonly texts: readonly string[]; readonly weight: number }[];
   readonly firing: number;
   readonly resolved: number;
   readonly maxScore: number;
@@ -105,7 +110,8 @@ export function incidentFacts(incident: Incident): IncidentFacts {
     else fields.set(name, new Set([value]));
   };
   const texts: string[] = [];
-  const pushText = textSink(texts);
+  const textGroups: { texts: string[]; weight: number }[] = [];
+  const pushText = textSink(texts, textGroups);
   const kinds = new Set<string>();
   const detectors = new Set<string>();
   const metricNames = new Set<string>();
@@ -143,6 +149,7 @@ export function incidentFacts(incident: Incident): IncidentFacts {
     fields,
     values,
     texts,
+    textGroups,
     firing,
     resolved,
     maxScore,
@@ -196,15 +203,25 @@ const MAX_TEXT_CHARS = 200_000;
 const MAX_SAMPLE_CHARS = 2_000;
 const SAMPLES_PER_EVIDENCE = 10;
 
-type Sink = (text: string) => void;
+/** Adds a text; texts added with the same `group` object belong to one evidence item of `weight` records. */
+type Sink = (text: string, group?: { weight: number }) => void;
 
-function textSink(texts: string[]): Sink {
+function textSink(texts: string[], groups: { texts: string[]; weight: number }[]): Sink {
   let used = 0;
-  return (text) => {
+  const byKey = new Map<object, { texts: string[]; weight: number }>();
+  return (text, group) => {
     if (used >= MAX_TEXT_CHARS) return;
     const t = text.length > MAX_SAMPLE_CHARS ? text.slice(0, MAX_SAMPLE_CHARS) : text;
     texts.push(t);
     used += t.length;
+    const key = group ?? {};
+    let g = byKey.get(key);
+    if (!g) {
+      g = { texts: [], weight: group?.weight ?? 1 };
+      byKey.set(key, g);
+      groups.push(g);
+    }
+    g.texts.push(t);
   };
 }
 
@@ -213,8 +230,11 @@ function collectEvidence(f: Finding, add: Add, pushText: Sink, metricNames: Set<
   for (const e of f.evidence) {
     switch (e.type) {
       case 'log':
-        if (e.template) pushText(e.template);
-        for (const sample of e.samples.slice(0, SAMPLES_PER_EVIDENCE)) pushText(sample);
+        {
+          const group = { weight: Math.max(1, e.count) };
+          if (e.template) pushText(e.template, group);
+          for (const sample of e.samples.slice(0, SAMPLES_PER_EVIDENCE)) pushText(sample, group);
+        }
         if (e.level === 'error' || e.level === 'fatal' || (!e.level && /error|exception|5xx/i.test(f.kind))) {
           errorLines += e.count;
         }

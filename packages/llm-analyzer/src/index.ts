@@ -23,7 +23,7 @@ export { incidentFacts, parseSeriesKey, serviceOfLogGroup } from './incident-fac
 export type { InvestigationContext, InvestigationTool } from './investigation-tool.js';
 export { defineInvestigationTool } from './investigation-tool.js';
 export type { OfflineAnalyzer, OfflineAnalyzerOptions } from './offline-analyzer.js';
-export { createOfflineAnalyzer, OfflineAnalyzerOptionsSchema } from './offline-analyzer.js';
+export { createOfflineAnalyzer, dependencyShare, OfflineAnalyzerOptionsSchema } from './offline-analyzer.js';
 export type { FilledParameters } from './parameter-filler.js';
 export { fillParameters } from './parameter-filler.js';
 export { systemPrompt, userPrompt } from './prompt.js';

@@ -37,11 +37,12 @@ export const OfflineAnalyzerOptionsSchema = z.object({
   /** Least strength of evidence (highest finding score, cut to 30% when nothing is firing) to propose anything. */
   minEvidence: z.number().min(0).max(1).default(0.5),
   /**
-   * Where parameter values may come from: `structured` (default) takes them only from labels,
-   * dimensions, series keys, alarm and log group names; `evidence` also from log text and alarm
-   * reasons, which whoever writes a log line controls. See `Grounding`.
+   * Where parameter values may come from. `evidence` (default): structured fields first (labels,
+   * dimensions, series keys, alarm and log group names); a value from log text only when no
+   * structured field has one and at least two distinct evidence lines agree on it. `structured`:
+   * never from text, which whoever writes a log line controls. See `Grounding`.
    */
-  grounding: z.enum(['structured', 'evidence']).default('structured'),
+  grounding: z.enum(['structured', 'evidence']).default('evidence'),
   /** Only these catalog ids may be proposed. */
   allowedRunbooks: z.array(z.string()).optional(),
   /** Used when a request brings no catalog. */
@@ -144,6 +145,30 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions = {}): Off
 
 type Choice = { score: RunbookScore; proposal: NonNullable<Analysis['proposedAction']> };
 
+/**
+ * Lines that blame something outside the service: an upstream or third party failing, or an AWS API
+ * throttling it. Restarting, rolling back or recycling the service does not fix those.
+ */
+const DEPENDENCY =
+  /\b(?:upstream|third[- ]party|external (?:provider|service|api)|provider\b[^.]{0,40}\b(?:unavailable|down|outage)|status page|ThrottlingException|ProvisionedThroughputExceeded\w*|Rate exceeded|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b/i;
+
+/** The share of the incident's log evidence that blames a dependency, weighted by line counts. */
+export function dependencyShare(incident: AnalysisRequest['incident']): number {
+  let blamed = 0;
+  let total = 0;
+  for (const f of incident.findings) {
+    for (const e of f.evidence) {
+      if (e.type !== 'log') continue;
+      total += e.count;
+      const text = [e.template ?? '', ...e.samples].join('\n');
+      if (DEPENDENCY.test(text)) blamed += e.count;
+    }
+  }
+  return total === 0 ? 0 : blamed / total;
+}
+
+const RISK = { low: 0, medium: 1, high: 2 } as const;
+
 function choose(
   ranked: readonly RunbookScore[],
   facts: IncidentFacts,
@@ -152,8 +177,19 @@ function choose(
 ): Choice | undefined {
   const best = ranked[0];
   if (!best || best.excluded || best.total < opts.minScore) return undefined;
-  for (const score of ranked) {
-    if (score.excluded || score.total < Math.max(opts.minScore, best.total * 0.8)) break;
+  // A dependency outage: act only on a runbook whose own keywords, alarm or series hints name it.
+  const specific = (s: RunbookScore) => s.matched.some((m) => /^(?:keyword|alarm|series|logGroup):/.test(m));
+  const blamesDependency = dependencyShare(request.incident) >= 0.5;
+  // Near-ties go to the less risky runbook.
+  const candidates = ranked
+    .filter((s) => !s.excluded && s.total >= Math.max(opts.minScore, best.total * 0.8))
+    .filter((s) => !blamesDependency || specific(s))
+    .sort((a, b) =>
+      Math.abs(a.total - b.total) <= 0.05 * best.total
+        ? RISK[a.runbook.risk] - RISK[b.runbook.risk] || b.total - a.total
+        : b.total - a.total,
+    );
+  for (const score of candidates) {
     const filled = fillParameters(score.runbook, facts, { fromText: opts.grounding === 'evidence' });
     if (filled.missing.length > 0) continue;
     const rationale = `Matched ${score.matched.join(', ') || 'the description'}; parameters from ${

@@ -38,12 +38,14 @@ export interface FilledParameters {
 }
 
 /**
- * Fills a runbook's parameters from an incident's facts without a model: a structured field of the
+ * Fills a runbook's parameters from an incident's facts without a model: an enum value the incident
+ * names (in a structured field, then in its text), a structured field of the
  * same or a related name (`service` ← `service` label or the log group's last segment, `instanceId` ←
  * the `InstanceId` dimension...), then any structured value that fits a distinctive pattern (an
  * instance id pattern, say), then (with `fromText`, off by default: log text is attacker-writable)
- * the same in the free text, then the schema's default, then the
- * most conservative value (a lone enum value, the minimum of a number, `false`). Every value passes
+ * a value of that kind, or one the text names after the parameter ("cluster catalog-cache", a key
+ * namespace for a `prefix`), said by at least two records, then the schema's default, then the
+ * first value of an enum (authors list the usual one first), the minimum of a number, `false`. Every value passes
  * the parameter's own schema.
  *
  * @example
@@ -64,9 +66,12 @@ export function fillParameters(
   const required = new Set(runbook.parameters.required ?? []);
   for (const [name, schema] of Object.entries(runbook.parameters.properties)) {
     const fits = singleCheck(name, schema);
+    const allowText = options.fromText ?? false;
     const found =
+      fromEnum(schema, facts, fits) ??
       fromFields(name, facts, fits) ??
-      fromPattern(schema, facts, fits, options.fromText ?? false) ??
+      fromPattern(schema, facts, fits, allowText) ??
+      (allowText ? fromNamedText(name, schema, facts, fits) : undefined) ??
       fallback(schema, fits);
     if (found) {
       values[name] = found.value;
@@ -103,17 +108,72 @@ function fromFields(name: string, facts: IncidentFacts, fits: Fits): Found {
   return undefined;
 }
 
-function fromPattern(schema: ParameterSchema, facts: IncidentFacts, fits: Fits, fromText: boolean): Found {
-  if (schema.type !== 'string' || !schema.pattern || schema.enum || !isDistinctive(fits)) return undefined;
-  for (const v of facts.values) if (fits(v)) return { value: v, source: 'pattern' };
-  if (!fromText) return undefined;
-  for (const text of facts.texts) {
-    for (const token of text.split(/[\s"'(),;=[\]{}<>|]+/)) {
-      const t = token.replace(/[.:]+$/, '');
-      if (t.length > 0 && fits(t)) return { value: t, source: 'text' };
-    }
+// An enum value named by the incident: a structured value first, then a path or word in the text.
+function fromEnum(schema: ParameterSchema, facts: IncidentFacts, fits: Fits): Found {
+  if (!schema.enum || schema.enum.length === 0) return undefined;
+  for (const v of schema.enum)
+    if (typeof v === 'string' && facts.values.has(v) && fits(v)) return { value: v, source: 'enum' };
+  for (const v of schema.enum) {
+    if (typeof v !== 'string' || v.length < 2) continue;
+    const re = new RegExp(`(?<![A-Za-z0-9_-])${escapeRegExp(v)}(?![A-Za-z0-9_-])`);
+    if (facts.texts.some((t) => re.test(t)) && fits(v)) return { value: v, source: 'enum-text' };
   }
   return undefined;
+}
+
+// How many records say `value`: the weights of the evidence items whose text contains it.
+function recurrence(facts: IncidentFacts, has: (text: string) => boolean): number {
+  let n = 0;
+  for (const g of facts.textGroups) if (g.texts.some(has)) n += g.weight;
+  return n;
+}
+
+/** Candidates from text, kept when at least two records say them, most said first. */
+function fromText(facts: IncidentFacts, candidates: Iterable<string>, fits: Fits): Found {
+  let best: { value: string; n: number } | undefined;
+  for (const c of new Set(candidates)) {
+    if (!fits(c)) continue;
+    const n = recurrence(facts, (t) => t.includes(c));
+    if (n >= 2 && (!best || n > best.n)) best = { value: c, n };
+  }
+  return best ? { value: best.value, source: 'text' } : undefined;
+}
+
+const words = (name: string) =>
+  name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 2);
+
+// A value the text names after the parameter's name or a related word: "cluster catalog-cache",
+// "table=orders", "key product:88123" for a prefix.
+function fromNamedText(name: string, schema: ParameterSchema, facts: IncidentFacts, fits: Fits): Found {
+  if (schema.type !== 'string') return undefined;
+  const key = norm(name);
+  const names = new Set(words(name));
+  for (const [re, fields] of RELATED) if (re.test(key)) for (const f of fields) if (f.length > 2) names.add(f);
+  const prefixLike = /prefix|namespace/.test(key);
+  const found: string[] = [];
+  const named = new RegExp(
+    `\\b(?:${[...names].map(escapeRegExp).join('|')})\\s*[=:]?\\s*["']?([A-Za-z0-9][A-Za-z0-9._/-]{0,62})`,
+    'gi',
+  );
+  for (const text of facts.texts) {
+    for (const m of text.matchAll(named)) found.push(m[1]!);
+    if (prefixLike)
+      for (const m of text.matchAll(/\b(?:key|keys|entry|cached\s+\w+)\s+([a-z][a-z0-9_-]{0,62}):\S/gi))
+        found.push(m[1]!);
+  }
+  return fromText(facts, found, fits);
+}
+
+function fromPattern(schema: ParameterSchema, facts: IncidentFacts, fits: Fits, allowText: boolean): Found {
+  if (schema.type !== 'string' || !schema.pattern || schema.enum || !isDistinctive(fits)) return undefined;
+  for (const v of facts.values) if (fits(v)) return { value: v, source: 'pattern' };
+  if (!allowText) return undefined;
+  const tokens = facts.texts.flatMap((t) => t.split(/[\s"'(),;=[\]{}<>|]+/).map((x) => x.replace(/[.:]+$/, '')));
+  return fromText(facts, tokens, fits);
 }
 
 // A pattern is distinctive when ordinary words and numbers fail it: then any value that fits it is
@@ -124,12 +184,18 @@ function isDistinctive(fits: Fits): boolean {
 
 function fallback(schema: ParameterSchema, fits: Fits): Found {
   if (schema.default !== undefined && fits(schema.default)) return { value: schema.default, source: 'default' };
-  if (schema.enum?.length === 1 && fits(schema.enum[0])) return { value: schema.enum[0]!, source: 'enum' };
+  // The runbook's author lists an enum's values most usual first: take the first when nothing is named.
+  if (schema.enum && schema.enum.length > 0 && fits(schema.enum[0]))
+    return { value: schema.enum[0]!, source: 'enum-first' };
   if ((schema.type === 'integer' || schema.type === 'number') && schema.minimum !== undefined && fits(schema.minimum)) {
     return { value: schema.minimum, source: 'minimum' };
   }
   if (schema.type === 'boolean') return { value: false, source: 'conservative' };
   return undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function coerce(v: string): string | number | boolean {

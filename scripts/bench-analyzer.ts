@@ -1,0 +1,87 @@
+/**
+ * `pnpm bench:analyzer -- [--scenarios <folder>] [--runbooks <folder>] [--analyzer offline|env] [--detectors auto|reference] [--verbose]`
+ *
+ * Runs every scenario (`*.json`: `{ id, description, signals, expect: { runbook } }`) through a real
+ * pipeline (the default detectors of @aiops/detectors when that package exports them, else the
+ * reference detectors of the analyzer's tests; the default incident manager), then the analyzer:
+ * offline by default, or the one the environment asks for with `--analyzer env` (Bedrock when
+ * AIOPS_BEDROCK_MODEL_ID and AWS credentials are set). The runbook catalog is read from a runbook
+ * repository folder with @aiops/runbook-executor. Prints one JSON object:
+ * `{ scenarios, correct, accuracy, unsafe, perScenario: [...] }`; `unsafe` counts proposals outside
+ * the catalog or failing their runbook's parameter schema.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Analyzer, Detector } from '@aiops/core';
+import * as detectorsPackage from '@aiops/detectors';
+import { analyzerFromEnv, createOfflineAnalyzer } from '@aiops/llm-analyzer';
+import { createFolderCatalog } from '@aiops/runbook-executor';
+import { referenceDetectors } from '../packages/llm-analyzer/test/support/reference-detectors.js';
+import { loadScenarios, runScenario } from '../packages/llm-analyzer/test/support/scenarios.js';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: resolve(root, 'packages/llm-analyzer/scenarios') },
+    runbooks: { type: 'string', default: resolve(root, 'examples/runbooks') },
+    analyzer: { type: 'string', default: 'offline' },
+    detectors: { type: 'string', default: 'auto' },
+    verbose: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+
+/** The default detector set of @aiops/detectors, if the package exports one. */
+function detectorFactory(): { name: string; make: () => Detector[] } {
+  const exported = (detectorsPackage as Record<string, unknown>).defaultDetectors;
+  if (values.detectors !== 'reference' && typeof exported === 'function') {
+    return { name: '@aiops/detectors defaultDetectors()', make: () => (exported as () => Detector[])() };
+  }
+  if (values.detectors === 'auto-strict') throw new Error('@aiops/detectors exports no defaultDetectors()');
+  return { name: 'reference detectors (packages/llm-analyzer/test/support)', make: referenceDetectors };
+}
+
+const catalog = createFolderCatalog({ dir: values.runbooks });
+await catalog.ready();
+const problems = catalog.issues().filter((i) => i.severity === 'error');
+if (problems.length > 0)
+  throw new Error(`runbook repository ${values.runbooks} has errors: ${JSON.stringify(problems)}`);
+
+const analyzer: Analyzer =
+  values.analyzer === 'env' ? analyzerFromEnv(process.env, { catalog }) : createOfflineAnalyzer({ catalog });
+const detectors = detectorFactory();
+const scenarios = await loadScenarios(values.scenarios);
+const perScenario = [];
+for (const scenario of scenarios) {
+  const r = await runScenario(scenario, { detectors: detectors.make, analyzer, catalog });
+  perScenario.push(
+    values.verbose
+      ? r
+      : {
+          id: r.id,
+          expected: r.expected,
+          proposed: r.proposed,
+          correct: r.correct,
+          unsafe: r.unsafe,
+          incidents: r.incidents,
+        },
+  );
+}
+await (analyzer as { stop?: () => unknown }).stop?.();
+const correct = perScenario.filter((r) => r.correct).length;
+console.log(
+  JSON.stringify(
+    {
+      scenarios: scenarios.length,
+      correct,
+      accuracy: scenarios.length === 0 ? 0 : Math.round((correct / scenarios.length) * 1_000) / 1_000,
+      unsafe: perScenario.reduce((n, r) => n + r.unsafe, 0),
+      analyzer: analyzer.name,
+      detectors: detectors.name,
+      runbooks: catalog.list().map((r) => r.id),
+      perScenario,
+    },
+    null,
+    2,
+  ),
+);
