@@ -39,6 +39,8 @@ export interface AiopsErrorOptions {
   readonly cause?: unknown;
   /** Whether retrying the same operation may succeed. Defaults to `false`. */
   readonly retryable?: boolean;
+  /** How long to wait before retrying, when the other side said so (HTTP 429 `Retry-After`, throttling). */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -61,6 +63,8 @@ export class AiopsError<C extends string = AiopsErrorCode> extends Error {
   readonly code: C;
   /** `true` when the same call may succeed later. */
   readonly retryable: boolean;
+  /** How long to wait before a retry, when the other side said so; retries wait at least this long. */
+  readonly retryAfterMs?: number;
   declare readonly [BRAND]: true;
 
   constructor(code: C, message: string, options: AiopsErrorOptions = {}) {
@@ -68,6 +72,7 @@ export class AiopsError<C extends string = AiopsErrorCode> extends Error {
     this.name = 'AiopsError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 
@@ -197,6 +202,7 @@ export class PluginError extends AiopsError<'PLUGIN_FAILED'> {
     super('PLUGIN_FAILED', `${stage} "${plugin}" failed: ${describeError(cause)}`, {
       cause,
       retryable: options.retryable ?? (AiopsError.is(cause) ? cause.retryable : false),
+      ...(AiopsError.is(cause) && cause.retryAfterMs !== undefined ? { retryAfterMs: cause.retryAfterMs } : {}),
     });
     this.name = 'PluginError';
     this.stage = stage;

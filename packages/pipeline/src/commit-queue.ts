@@ -3,6 +3,7 @@ import type { BatchWork } from './fast-path.js';
 import type { DirtyRecord, IncidentChange, IncidentManager, IncidentRecord } from './incident-manager.js';
 import { incidentKey } from './progress.js';
 import type { createStats } from './stats.js';
+import { failSpan, type TracerLike } from './tracing.js';
 
 /** Collaborators and settings of the commit queue. */
 export interface CommitQueueDeps {
@@ -19,6 +20,7 @@ export interface CommitQueueDeps {
   readonly fail: (error: unknown) => void;
   /** A commit is durable and its deliveries settled; `dirty` are the incident records it wrote. */
   readonly committed: (info: { deliveries: number; dirty: readonly DirtyRecord[] }) => void;
+  readonly tracer: () => TracerLike;
 }
 
 /**
@@ -96,10 +98,14 @@ export class CommitQueue {
       const snapshotDue = this.#d.snapshotIntervalMs > 0 && now - this.#lastSnapshotAt >= this.#d.snapshotIntervalMs;
       if (snapshotDue) this.#lastSnapshotAt = now;
       let ok = true;
+      const span = this.#d.tracer().startSpan('aiops.commit', {
+        attributes: { 'aiops.incidents': dirty.length, 'aiops.batches': group.length },
+      });
       try {
         await this.#writeIncidents(dirty);
         if (snapshotDue) await this.#d.snapshot();
       } catch (err) {
+        failSpan(span, err);
         ok = false;
         this.#lastFailureAt = clock.now();
         incidents.markDirty(dirty.map((d) => d.fingerprint));
@@ -121,6 +127,8 @@ export class CommitQueue {
         }
         n += work.deliveries.length;
       }
+      span.setAttribute('aiops.deliveries', n);
+      span.end();
       this.#uncommitted -= n;
       if (dirty.length > 0) stats.commits++;
       this.#d.committed({ deliveries: n, dirty });

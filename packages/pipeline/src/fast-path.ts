@@ -23,6 +23,7 @@ import {
 import { toDeadLetterPayload } from './dead-letter.js';
 import type { IncidentChange, IncidentManager, ObserveOutcome } from './incident-manager.js';
 import type { createStats } from './stats.js';
+import type { TracerLike } from './tracing.js';
 
 /** A batch the fast path has applied, with the dead letters its records caused (written or being written). */
 export interface BatchWork {
@@ -49,6 +50,7 @@ export interface FastPathDeps {
   readonly deadLetter: DeadLetterSink;
   readonly stats: ReturnType<typeof createStats>;
   readonly hooks: FastPathHooks;
+  readonly tracer: () => TracerLike;
 }
 
 const ALL_TYPES: readonly SignalType[] = ['log', 'metric', 'alarm', 'event'];
@@ -81,12 +83,19 @@ export class FastPath {
   process(deliveries: readonly Delivery[]): BatchWork {
     const work: BatchWork = { deliveries, deadLetters: [] };
     const { stats } = this.#d;
+    const span = this.#d.tracer().startSpan('aiops.batch', { attributes: { 'aiops.deliveries': deliveries.length } });
+    const signalsBefore = stats.signals;
+    const findingsBefore = stats.findings;
     for (const delivery of deliveries) {
       const signals = this.#decode(delivery, work);
       if (!signals) continue;
       stats.records++;
       for (const signal of signals) this.#observe(signal, delivery, work);
     }
+    span.setAttribute('aiops.signals', stats.signals - signalsBefore);
+    span.setAttribute('aiops.findings', stats.findings - findingsBefore);
+    span.setAttribute('aiops.dead_letters', work.deadLetters.length);
+    span.end();
     return work;
   }
 

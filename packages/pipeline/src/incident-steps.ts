@@ -18,7 +18,8 @@ import type { RecordEvent } from './incident-manager.js';
 import { appendEvent, epochOf, snapshotFor } from './outbox-state.js';
 import type { ProgressRecord } from './progress.js';
 import { isPermanent, type SlowPathRuntime } from './slow-path-runtime.js';
-import { backoffDelay, withTimeout } from './timing.js';
+import { retryDelay, withTimeout } from './timing.js';
+import { inSpan } from './tracing.js';
 
 type StepOutcome<T> =
   | { readonly kind: 'done'; readonly value: T; readonly commit: (p: ProgressRecord) => void }
@@ -342,12 +343,19 @@ export class IncidentSteps {
       p.steps[stepId] = { status: 'started', attempts: attempt };
     });
     try {
-      const value = await withTimeout(
-        deps.clock,
-        timeoutMs,
-        this.#rt.signal,
-        (signal) => fn(this.#rt.stepContext(stepId, attempt, signal)),
-        `${stage} step of "${plugin}"`,
+      const attributes = { 'aiops.fingerprint': fp, 'aiops.plugin': plugin, 'aiops.attempt': attempt };
+      const value = await inSpan(
+        this.#rt.tracer,
+        `aiops.${stepId.slice(stepId.lastIndexOf(':') + 1)}`,
+        attributes,
+        () =>
+          withTimeout(
+            deps.clock,
+            timeoutMs,
+            this.#rt.signal,
+            (signal) => fn(this.#rt.stepContext(stepId, attempt, signal)),
+            `${stage} step of "${plugin}"`,
+          ),
       );
       const commit = (p: ProgressRecord): void => {
         p.steps[stepId] = { status: 'done', attempts: attempt, output: value };
@@ -365,7 +373,7 @@ export class IncidentSteps {
         });
         return { kind: 'failed', error: message };
       }
-      const at = deps.clock.now() + backoffDelay(attempt, cfg.retry, deps.random);
+      const at = deps.clock.now() + retryDelay(attempt, cfg.retry, err, deps.random);
       await records.mutate(fp, (p) => {
         p.steps[stepId] = { status: 'started', attempts: attempt, nextAttemptAt: at, lastError: message };
       });

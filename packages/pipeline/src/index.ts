@@ -38,4 +38,6 @@ export { createPipeline } from './pipeline.js';
 export type { EpochProgress, NotifierCursor, ProgressRecord, StepState } from './progress.js';
 export { emptyProgress, incidentKey, progressKey } from './progress.js';
 export type { PipelineStats } from './stats.js';
-export { backoffDelay, raceDeadline, withTimeout } from './timing.js';
+export { backoffDelay, raceDeadline, retryDelay, withTimeout } from './timing.js';
+export type { SpanAttributes, SpanLike, TracerLike } from './tracing.js';
+export { noopTracer } from './tracing.js';

@@ -2,7 +2,8 @@ import { describeError, type IncidentEvent, type Notifier } from '@aiops/core';
 import { ClaimLost } from './outbox-records.js';
 import { advanceCursor, nextNotifyDue } from './outbox-state.js';
 import { isPermanent, type SlowPathRuntime } from './slow-path-runtime.js';
-import { backoffDelay, withTimeout } from './timing.js';
+import { retryDelay, withTimeout } from './timing.js';
+import { inSpan } from './tracing.js';
 
 /** What delivery asks of the slow path's scheduler. */
 export interface DeliveryScheduler {
@@ -99,12 +100,20 @@ export class NotificationDelivery {
       });
       try {
         const key = `${event.id}:${notifier.name}`;
-        await withTimeout(
-          deps.clock,
-          cfg.timeouts.notifyMs,
-          this.#rt.signal,
-          (signal) => notifier.notify(event, this.#rt.stepContext(key, attempt, signal)),
-          `notifier "${notifier.name}"`,
+        const attributes = {
+          'aiops.fingerprint': fp,
+          'aiops.plugin': notifier.name,
+          'aiops.event': event.type,
+          'aiops.attempt': attempt,
+        };
+        await inSpan(this.#rt.tracer, 'aiops.notify', attributes, () =>
+          withTimeout(
+            deps.clock,
+            cfg.timeouts.notifyMs,
+            this.#rt.signal,
+            (signal) => notifier.notify(event, this.#rt.stepContext(key, attempt, signal)),
+            `notifier "${notifier.name}"`,
+          ),
         );
         await records.mutate(fp, (q) => advanceCursor(q, notifier.name, next + 1));
         deps.hooks.delivered(event, notifier.name, attempt);
@@ -119,7 +128,7 @@ export class NotificationDelivery {
           progressed = true;
           continue;
         }
-        const retryAt = now + backoffDelay(attempt, cfg.retry, deps.random);
+        const retryAt = now + retryDelay(attempt, cfg.retry, err, deps.random);
         await records.mutate(fp, (q) => {
           q.cursors[notifier.name] = { next, attempts: attempt, nextAttemptAt: retryAt, lastError: describeError(err) };
         });

@@ -13,6 +13,7 @@ import type {
 } from '@aiops/core';
 import { z } from 'zod';
 import { IncidentOptionsSchema } from './incident-manager.js';
+import type { TracerLike } from './tracing.js';
 
 const plugin = <T>(what: string, required: readonly string[]) =>
   z.custom<T>(
@@ -152,6 +153,11 @@ export const PipelineOptionsSchema = z.object({
   deadLetter: plugin<DeadLetterSink>('DeadLetterSink', ['write']).optional(),
   logger: plugin<Logger>('Logger', ['debug', 'info', 'warn', 'error']).optional(),
   clock: plugin<Clock>('Clock', ['now', 'setTimeout', 'clearTimeout']).optional(),
+  /**
+   * Where spans go (an OpenTelemetry `Tracer`). Defaults to `@opentelemetry/api`'s tracer when that
+   * package is installed, else nothing is traced.
+   */
+  tracer: plugin<TracerLike>('Tracer', ['startSpan']).optional(),
   fastPath: FastPathOptionsSchema.prefault({}),
   slowPath: SlowPathOptionsSchema.prefault({}),
 });

@@ -32,6 +32,7 @@ import { type PipelineOptions, PipelineOptionsSchema, type ResolvedPipelineOptio
 import { SlowPath } from './slow-path.js';
 import { createStats, type PipelineStats } from './stats.js';
 import { raceDeadline } from './timing.js';
+import { noopTracer, resolveTracer, type TracerLike } from './tracing.js';
 
 /**
  * A failure the pipeline absorbed: which stage, which plugin, what went wrong. The pipeline keeps
@@ -115,7 +116,11 @@ export interface Pipeline {
   stats(): PipelineStats;
   /** Whether the pipeline runs and keeps up: for readiness probes, see {@link healthHandler}. */
   health(options?: HealthOptions): HealthReport;
-  /** Resolves when sources have ended and everything they caused is committed and processed. */
+  /**
+   * Resolves when the sources have ended and everything they caused is committed and processed.
+   * Work scheduled for later (a retry after a backoff, a verification deadline, an approval check)
+   * is not waited for: poll `stats()` or listen to events for that.
+   */
   drained(): Promise<void>;
   readonly store: StateStore;
   readonly incidents: IncidentManager;
@@ -176,6 +181,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
   #started = false;
+  #tracer: TracerLike = noopTracer;
   #stopped = false;
   readonly #sourceStates = new Map<string, { status: 'reading' | 'ended'; failures: number; lastError?: string }>();
 
@@ -205,6 +211,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
       logger: this.#logger,
       deadLetter: this.#deadLetter,
       stats: this.#stats,
+      tracer: () => this.#tracer,
       hooks: {
         finding: (finding, outcome) => this.emit('finding', finding, outcome),
         change,
@@ -221,6 +228,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
       maxUncommittedDeliveries: o.fastPath.maxUncommittedDeliveries,
       snapshotIntervalMs: o.fastPath.snapshotIntervalMs,
       snapshot: () => this.#snapshotDetectors(),
+      tracer: () => this.#tracer,
       change,
       fail: (error) => this.#fail('store', 'incident-store', error, false),
       committed: ({ deliveries, dirty }) => {
@@ -248,6 +256,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
         ...(o.catalog ? { catalog: o.catalog } : {}),
         notifiers: o.notifiers,
         deadLetter: this.#deadLetter,
+        tracer: () => this.#tracer,
         hooks: {
           event: (event) => {
             this.#stats.countEvent(event);
@@ -346,6 +355,7 @@ class PipelineRuntime extends EventEmitter<PipelineEvents> implements Pipeline {
   }
 
   async #start(): Promise<void> {
+    this.#tracer = await resolveTracer(this.#o.tracer, '0.1.0');
     await this.#restoreDetectors();
     for (const item of await listAll<IncidentRecord>(this.store, 'incident/')) {
       this.incidents.load(item.value, item.version);

@@ -15,6 +15,7 @@ import {
   type StepContext,
 } from '@aiops/core';
 import type { OutboxRecords } from './outbox-records.js';
+import { noopTracer, type TracerLike } from './tracing.js';
 
 /** Resolved options of the slow path (see `SlowPathOptionsSchema` in the pipeline options). */
 export interface SlowPathConfig {
@@ -47,6 +48,7 @@ export interface SlowPathDeps {
   readonly deadLetter: DeadLetterSink;
   readonly hooks: SlowPathHooks;
   readonly random?: () => number;
+  readonly tracer?: () => TracerLike;
 }
 
 /** What the parts of the slow path share: configuration, collaborators, records, the stop signal. */
@@ -58,6 +60,11 @@ export class SlowPathRuntime {
     readonly deps: SlowPathDeps,
     readonly records: OutboxRecords,
   ) {}
+
+  /** Where the steps' spans go. */
+  get tracer(): TracerLike {
+    return this.deps.tracer?.() ?? noopTracer;
+  }
 
   /** Aborts when the slow path stops: every step and delivery in flight sees it. */
   get signal(): AbortSignal {

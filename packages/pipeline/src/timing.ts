@@ -20,6 +20,29 @@ export function backoffDelay(
 }
 
 /**
+ * How long to wait before retrying after `err`: the backoff, or longer if the error says the other
+ * side asked for more (`AiopsError.retryAfterMs`, e.g. from a 429 `Retry-After`).
+ *
+ * @example
+ * ```ts
+ * import { AiopsError } from '@aiops/core';
+ * import { retryDelay } from '@aiops/pipeline';
+ * const err = new AiopsError('UNAVAILABLE', 'slow down', { retryable: true, retryAfterMs: 30_000 });
+ * retryDelay(1, { baseMs: 1_000, maxMs: 60_000 }, err, () => 1); // 30000
+ * ```
+ */
+export function retryDelay(
+  attempt: number,
+  policy: { readonly baseMs: number; readonly maxMs: number },
+  err: unknown,
+  random: () => number = Math.random,
+): number {
+  const backoff = backoffDelay(attempt, policy, random);
+  const asked = AiopsError.is(err) ? err.retryAfterMs : undefined;
+  return asked !== undefined && asked > backoff ? asked : backoff;
+}
+
+/**
  * Runs `fn` with an abort signal that fires when `parent` aborts or `timeoutMs` passes on `clock`,
  * and stops waiting at that moment even if `fn` ignores the signal. Rejects with a retryable
  * `TIMEOUT` error, or with the parent's reason.

@@ -1,4 +1,5 @@
 import {
+  AiopsError,
   type Analyzer,
   type DeadLetterRecord,
   DecodeError,
@@ -412,6 +413,32 @@ describe('slow path', () => {
     expect(flaky.events.map((e) => e.type)).toEqual(['incident.opened', 'incident.analyzed']);
     expect(flaky.failures).toHaveLength(3);
     expect(pipeline.stats().notifications.failedAttempts).toBe(3);
+    await finish();
+  });
+
+  it('waits as long as a notifier is asked to (Retry-After) before the next attempt', async () => {
+    const clock = new ManualClock(T0);
+    let calls = 0;
+    const throttled: Notifier = {
+      name: 'throttled',
+      async notify() {
+        calls++;
+        if (calls === 1) throw new AiopsError('UNAVAILABLE', 'rate limited', { retryable: true, retryAfterMs: 30_000 });
+      },
+    };
+    const { source, pipeline, finish } = harness({
+      clock,
+      analyzer: createScriptedAnalyzer(),
+      notifiers: [throttled],
+      pipeline: { slowPath: { retry: { baseMs: 10, maxMs: 10 } } },
+    });
+    await pipeline.start();
+    await source.push(log('fail', 1));
+    await until(() => calls === 1, 2_000, 'the first attempt');
+    await advanceUntil(clock, 1_000, () => false);
+    expect(calls).toBe(1);
+    await advanceUntil(clock, 10_000, () => calls > 1);
+    expect(calls).toBeGreaterThan(1);
     await finish();
   });
 
