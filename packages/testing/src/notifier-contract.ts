@@ -268,6 +268,10 @@ export function checkNotifier<N extends Notifier>(
  * it; the same event twice under one idempotency key does not throw (and, with `countEffects`, has
  * one effect); `start` / `stop` are idempotent; failures are promises rejected with an `Error`.
  *
+ * Each check gets a fresh notifier and a fresh store, but anything outside them (a fake Slack or Jira
+ * server, a module-level array) keeps its state from one check to the next: write `countEffects` to
+ * count the effects of the check at hand, e.g. as a difference from a count taken at its start.
+ *
  * @example
  * ```ts
  * // test/outbox.contract.test.ts
