@@ -63,19 +63,24 @@ export class ApprovalBook {
     approvalId: string,
     state: ApprovalState,
     now: number,
-  ): Promise<ApprovalOutcome & { record?: ApprovalRecord }> {
+  ): Promise<ApprovalOutcome & { record?: ApprovalRecord; expiredNow?: boolean }> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const item = await this.#store.get<ApprovalRecord>(this.#key(approvalId));
       if (!item) return { status: 'not-found' };
-      const current = withExpiry(item.value, now);
-      if (current.state.status !== 'pending')
-        return { status: 'already-decided', state: current.state, record: current };
-      const next: ApprovalRecord = { ...current, state, decidedAt: now };
+      const stored = item.value;
+      if (stored.state.status !== 'pending') return { status: 'already-decided', state: stored.state, record: stored };
+      // Past its expiry, the only decision left is the expiry itself, written once.
+      const lapsed = now >= stored.expiresAt;
+      const final: ApprovalState = lapsed ? { status: 'expired' } : state;
+      const next: ApprovalRecord = { ...stored, state: final, decidedAt: now };
       const res = await this.#store.put(this.#key(approvalId), next, {
         expectedVersion: item.version,
         ...(item.expiresAt === undefined ? {} : { expiresAt: item.expiresAt }),
       });
-      if (res.ok) return { status: 'decided', state, record: next };
+      if (!res.ok) continue;
+      if (!lapsed) return { status: 'decided', state, record: next };
+      const status = state.status === 'expired' ? 'decided' : 'already-decided';
+      return { status, state: final, record: next, expiredNow: true };
     }
     throw new Error(`approval ${approvalId}: still conflicting after 20 attempts`);
   }

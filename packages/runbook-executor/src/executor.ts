@@ -172,7 +172,8 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
   };
   const decide = async (approvalId: string, state: ApprovalState, by: string): Promise<ApprovalOutcome> => {
     const outcome = await core.approvals.decide(approvalId, state, clock.now());
-    if (outcome.status === 'decided' && outcome.record) {
+    if (outcome.expiredNow && outcome.record) await auditExpiry(outcome.record);
+    else if (outcome.status === 'decided' && outcome.record) {
       const r = outcome.record;
       await core.audit({
         type: state.status === 'approved' ? 'approved' : 'rejected',
@@ -188,6 +189,14 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     if (outcome.status === 'not-found') return { status: 'not-found' };
     return { status: outcome.status, state: outcome.state };
   };
+  const auditExpiry = (r: ApprovalRecord) =>
+    core.audit({
+      type: 'expired',
+      incident: r.incident,
+      planId: r.planId,
+      runbookId: r.runbookId,
+      details: { approvalId: r.approvalId },
+    });
   let stopped: Promise<void> | undefined;
 
   return {
@@ -202,15 +211,7 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
       if (!record) return { status: 'expired' };
       if (record.state.status === 'expired') {
         const res = await core.approvals.decide(approvalId, { status: 'expired' }, now);
-        if (res.status === 'decided') {
-          await core.audit({
-            type: 'expired',
-            incident: record.incident,
-            planId: record.planId,
-            runbookId: record.runbookId,
-            details: { approvalId },
-          });
-        }
+        if (res.expiredNow) await auditExpiry(record);
       }
       return record.state;
     },
