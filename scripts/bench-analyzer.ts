@@ -21,6 +21,8 @@ import { loadScenarios, runScenario } from '../packages/llm-analyzer/test/suppor
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
+  // `pnpm bench:analyzer -- --scenarios x` passes the `--` through: it is not an end of options here.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     scenarios: { type: 'string', default: resolve(root, 'packages/llm-analyzer/scenarios') },
     runbooks: { type: 'string', default: resolve(root, 'examples/runbooks') },

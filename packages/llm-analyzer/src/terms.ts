@@ -37,7 +37,7 @@ const STOP = new Set(
  * @example
  * ```ts
  * import { terms } from '@aiops/llm-analyzer';
- * terms('ENOSPC: no space left on device'); // ['disk', 'disk', 'left', 'device']
+ * terms('ENOSPC: no space left on device'); // ['disk', 'disk', 'disk', 'disk', 'left', 'device']
  * ```
  */
 export function terms(text: string): string[] {
