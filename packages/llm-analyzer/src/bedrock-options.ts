@@ -144,5 +144,14 @@ export type BedrockAnalyzerOptions = Omit<Schema, 'client' | 'clientConfig'> &
     | { readonly client?: never; readonly clientConfig?: BedrockRuntimeClientConfig }
   );
 
-/** Options after defaults. */
+/**
+ * Options of `createBedrockAnalyzer` after defaults were applied.
+ *
+ * @example
+ * ```ts
+ * import { BedrockAnalyzerOptionsSchema, type ResolvedBedrockAnalyzerOptions } from '@aiops/llm-analyzer';
+ * const resolved: ResolvedBedrockAnalyzerOptions = BedrockAnalyzerOptionsSchema.parse({ modelId: 'amazon.nova-pro-v1:0' });
+ * resolved.retry.maxAttempts; // 3
+ * ```
+ */
 export type ResolvedBedrockAnalyzerOptions = z.output<typeof BedrockAnalyzerOptionsSchema>;

@@ -69,7 +69,15 @@ const FLOORS: Record<Exclude<(typeof TRUNCATION_ORDER)[number], 'lines'>, [keyof
   chars: ['charScale', 0.25],
 };
 
-/** Starting limits of the context, before the budget applies. */
+/**
+ * Starting limits of the context, before the budget applies.
+ *
+ * @example
+ * ```ts
+ * import type { ContextLimits } from '@aiops/llm-analyzer';
+ * const limits: ContextLimits = { maxFindings: 40, maxTemplates: 20, maxSamplesPerTemplate: 5, maxMetricPoints: 60, maxHistory: 5, maxRunbooks: 40 };
+ * ```
+ */
 export interface ContextLimits {
   readonly maxFindings: number;
   readonly maxTemplates: number;
@@ -103,7 +111,16 @@ export interface AnalysisContext {
   readonly truncated: readonly string[];
 }
 
-/** What {@link buildContext} needs besides the incident. */
+/**
+ * What {@link buildContext} needs: the incident, the runbooks most relevant first, past analyses,
+ * the redactor and token counter, the budget and the starting limits.
+ *
+ * @example
+ * ```ts
+ * import type { BuildContextInput } from '@aiops/llm-analyzer';
+ * const tighter = (input: BuildContextInput): BuildContextInput => ({ ...input, budgetTokens: input.budgetTokens / 2 });
+ * ```
+ */
 export interface BuildContextInput {
   readonly incident: Incident;
   /** Runbooks, most relevant first. */

@@ -14,13 +14,29 @@ import type { Redactor } from './redactor.js';
 import { parseReport, REPORT_TOOL_NAME, type Report, reportTool } from './report-tool.js';
 import type { TokenCounter } from './token-counter.js';
 
-/** Tokens a conversation used, summed over its calls. */
+/**
+ * Tokens a conversation used, summed over its calls.
+ *
+ * @example
+ * ```ts
+ * import type { Usage } from '@aiops/llm-analyzer';
+ * const total = (u: Usage) => u.inputTokens + u.outputTokens;
+ * ```
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
 }
 
-/** What one conversation produced: a report that passed every check, and what it cost. */
+/**
+ * What one conversation produced: a report that passed every check, and what it cost.
+ *
+ * @example
+ * ```ts
+ * import type { ConversationResult } from '@aiops/llm-analyzer';
+ * const line = (r: ConversationResult) => `${r.calls} call(s), ${r.toolCalls} tool call(s)${r.repaired ? ', repaired' : ''}`;
+ * ```
+ */
 export interface ConversationResult {
   readonly report: Report;
   readonly usage: Usage;
@@ -29,7 +45,17 @@ export interface ConversationResult {
   readonly repaired: boolean;
 }
 
-/** The model never produced an acceptable report, even after the repair turn. */
+/**
+ * The model never produced an acceptable report, even after the repair turn. Its `usage` says what
+ * the attempt cost; the Bedrock analyzer answers with its fallback instead.
+ *
+ * @example
+ * ```ts
+ * import { ReplyInvalidError } from '@aiops/llm-analyzer';
+ * const err = new ReplyInvalidError('answer with a tool call, not prose', { inputTokens: 900, outputTokens: 40 });
+ * err.code; // 'MODEL_REPLY_INVALID'
+ * ```
+ */
 export class ReplyInvalidError extends LlmAnalyzerError {
   readonly usage: Usage;
   constructor(message: string, usage: Usage) {
@@ -175,7 +201,15 @@ async function runTools(
   return { blocks, tokens };
 }
 
-/** Cuts text to fit `budget` tokens, saying so at the end. */
+/**
+ * Cuts text to fit `budget` tokens, saying so at the end.
+ *
+ * @example
+ * ```ts
+ * import { createTokenCounter, fitTokens } from '@aiops/llm-analyzer';
+ * fitTokens('a long tool result '.repeat(1_000), 200, createTokenCounter()).endsWith('(truncated)'); // true
+ * ```
+ */
 export function fitTokens(text: string, budget: number, counter: TokenCounter): string {
   if (counter.count(text) <= budget) return text;
   if (budget < 8) return '(truncated: budget exhausted)';

@@ -53,7 +53,15 @@ export const OfflineAnalyzerOptionsSchema = z.object({
     .optional(),
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null, 'expected a Logger').optional(),
 });
-/** Options of {@link createOfflineAnalyzer}, see {@link OfflineAnalyzerOptionsSchema}. */
+/**
+ * Options of {@link createOfflineAnalyzer}, see {@link OfflineAnalyzerOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { OfflineAnalyzerOptions } from '@aiops/llm-analyzer';
+ * const strict: OfflineAnalyzerOptions = { grounding: 'structured', minEvidence: 0.7 };
+ * ```
+ */
 export type OfflineAnalyzerOptions = z.input<typeof OfflineAnalyzerOptionsSchema>;
 
 /**
@@ -152,7 +160,19 @@ type Choice = { score: RunbookScore; proposal: NonNullable<Analysis['proposedAct
 const DEPENDENCY =
   /\b(?:upstream|third[- ]party|external (?:provider|service|api)|provider\b[^.]{0,40}\b(?:unavailable|down|outage)|status page|ThrottlingException|ProvisionedThroughputExceeded\w*|Rate exceeded|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b/i;
 
-/** The share of the incident's log evidence that blames a dependency, weighted by line counts. */
+/**
+ * The share of the incident's log evidence (weighted by line counts) that blames a dependency: an
+ * upstream or third party failing, or an AWS API throttling the service. At 0.5 and above the offline
+ * analyzer proposes only a runbook whose own keywords, alarm or series hints match.
+ *
+ * @example
+ * ```ts
+ * import { dependencyShare } from '@aiops/llm-analyzer';
+ * import { makeFinding, makeIncident } from '@aiops/testing';
+ * dependencyShare(makeIncident({ findings: [makeFinding({ evidence: [
+ *   { type: 'log', template: 'upstream returned 503', count: 10, samples: [] }] })] })); // 1
+ * ```
+ */
 export function dependencyShare(incident: AnalysisRequest['incident']): number {
   let blamed = 0;
   let total = 0;

@@ -28,7 +28,15 @@ export const RedactorOptionsSchema = z.object({
     )
     .default([]),
 });
-/** Options of {@link createRedactor}, see {@link RedactorOptionsSchema}. */
+/**
+ * Options of {@link createRedactor}, see {@link RedactorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RedactorOptions } from '@aiops/llm-analyzer';
+ * const opts: RedactorOptions = { ipAddresses: true, disable: ['email'] };
+ * ```
+ */
 export type RedactorOptions = z.input<typeof RedactorOptionsSchema>;
 
 /**

@@ -2,7 +2,15 @@ import { AnalysisSchema, type ConfigIssue, toIssues } from '@aiops/core';
 import type { Tool } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 
-/** Name of the tool through which the model answers. */
+/**
+ * Name of the tool through which the model answers.
+ *
+ * @example
+ * ```ts
+ * import { REPORT_TOOL_NAME } from '@aiops/llm-analyzer';
+ * const forced = { tool: { name: REPORT_TOOL_NAME } };
+ * ```
+ */
 export const REPORT_TOOL_NAME = 'report_analysis';
 
 const Scalar = z.union([z.string().max(1_024), z.number(), z.boolean()]);
@@ -52,7 +60,15 @@ export function reportSchema(runbookIds: readonly string[]) {
     .strict();
 }
 
-/** What a valid `report_analysis` call holds. */
+/**
+ * What a valid `report_analysis` call holds.
+ *
+ * @example
+ * ```ts
+ * import type { Report } from '@aiops/llm-analyzer';
+ * const proposes = (r: Report) => r.proposedAction !== null;
+ * ```
+ */
 export type Report = z.infer<ReturnType<typeof reportSchema>>;
 
 /**

@@ -24,7 +24,15 @@ export interface RunbookScore {
   readonly excluded: boolean;
 }
 
-/** Weights of the ranking, exported so the README and the tests state the same numbers. */
+/**
+ * Weights of the ranking, exported so the README and the tests state the same numbers.
+ *
+ * @example
+ * ```ts
+ * import { RANKING_WEIGHTS } from '@aiops/llm-analyzer';
+ * RANKING_WEIGHTS.alarmName; // 3
+ * ```
+ */
 export const RANKING_WEIGHTS = {
   kind: 2,
   detector: 1,

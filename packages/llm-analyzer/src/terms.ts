@@ -52,7 +52,16 @@ export function terms(text: string): string[] {
   return out;
 }
 
-/** One word as {@link terms} indexes it, or `undefined` when it carries no meaning for search. */
+/**
+ * One word as {@link terms} indexes it, or `undefined` when it carries no meaning for search.
+ *
+ * @example
+ * ```ts
+ * import { normalise } from '@aiops/llm-analyzer';
+ * normalise('OOMKilled'.toLowerCase()); // 'memory'
+ * normalise('the'); // undefined
+ * ```
+ */
 export function normalise(raw: string): string | undefined {
   if (raw.length < 2 || raw.length > 40 || STOP.has(raw)) return undefined;
   if (/^\d+$/.test(raw)) return /^[45]\d\d$/.test(raw) ? (CANON.get(raw) ?? raw) : undefined;

@@ -33,7 +33,15 @@ export const TokenCounterOptionsSchema = z.object({
    */
   safetyFactor: z.number().min(1).max(4).default(1.25),
 });
-/** Options of {@link createTokenCounter}, see {@link TokenCounterOptionsSchema}. */
+/**
+ * Options of {@link createTokenCounter}, see {@link TokenCounterOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { TokenCounterOptions } from '@aiops/llm-analyzer';
+ * const exact: TokenCounterOptions = { safetyFactor: 1 };
+ * ```
+ */
 export type TokenCounterOptions = z.input<typeof TokenCounterOptionsSchema>;
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
