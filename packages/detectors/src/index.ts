@@ -1,6 +1,11 @@
 export { groupingAccuracy } from './evaluation/grouping-accuracy.js';
 export type { NabFile, NabProfile, NabProfileName, NabProfileResult } from './evaluation/nab-scorer.js';
 export { NAB_PROFILES, nabProbation, nabScaledSigmoid, scoreNab } from './evaluation/nab-scorer.js';
+export type { ClassifyOptions, LineClass } from './logs/classify.js';
+export { classifyLogLine } from './logs/classify.js';
+export type { ErrorRateDetector, ErrorRateOptions, ErrorRateState, ErrorRateStats } from './logs/error-rate.js';
+export { createErrorRateDetector, ErrorRateOptionsSchema, errorEvidence } from './logs/error-rate.js';
+export { logLabels, logSeriesName } from './logs/log-series.js';
 export type { Placeholder } from './logs/mask.js';
 export { isPlaceholder, maskMessage, maskToken, PLACEHOLDERS } from './logs/mask.js';
 export type {
@@ -82,3 +87,11 @@ export {
   StaticThresholdDetectorOptionsSchema,
   staticThresholdModel,
 } from './metric/static-threshold.js';
+export type {
+  WindowAggregator,
+  WindowAggregatorOptions,
+  WindowAggregatorState,
+  WindowAggregatorStats,
+  WindowResult,
+} from './windows/window-aggregator.js';
+export { createWindowAggregator, WindowAggregatorOptionsSchema } from './windows/window-aggregator.js';

@@ -1,0 +1,389 @@
+import {
+  cloneJson,
+  type Detector,
+  type DetectorContext,
+  type Evidence,
+  type Finding,
+  type LogSignal,
+  parseOptions,
+  type Severity,
+  seriesKeyOf,
+} from '@aiops/core';
+import { z } from 'zod';
+import { round4 } from '../internal/stats.js';
+import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
+import { classifyLogLine } from './classify.js';
+import { logLabels, logSeriesName, sampleOf } from './log-series.js';
+import { maskMessage } from './mask.js';
+
+/**
+ * Options of {@link createErrorRateDetector}. The defaults suit a service of a few requests a second
+ * and more: a spike is judged against the service's own error rate, with a minimum volume.
+ *
+ * @example
+ * ```ts
+ * import { ErrorRateOptionsSchema } from '@aiops/detectors';
+ * ErrorRateOptionsSchema.parse({ windowMs: 5_000 }).minErrorRatio; // 0.05
+ * ```
+ */
+export const ErrorRateOptionsSchema = z.object({
+  name: z.string().min(1).default('error-rate'),
+  /** Tumbling event-time window the error ratio is measured over. */
+  windowMs: z.number().int().min(100).default(10_000),
+  /** How long after its end a window still takes late lines; it is judged (and can resolve) only then. */
+  allowedLatenessMs: z.number().int().nonnegative().default(2_000),
+  /** Fire as soon as the open window holds enough evidence, without waiting for it to close. */
+  earlyFiring: z.boolean().default(true),
+  /** Fewest lines in a window to judge it. */
+  minLines: z.number().int().positive().default(20),
+  /** Fewest error lines in a window to fire. */
+  minErrors: z.number().int().positive().default(5),
+  /** Lowest error ratio that fires, whatever the baseline. */
+  minErrorRatio: z.number().gt(0).max(1).default(0.05),
+  /** The ratio must be at least this many times the baseline. */
+  minIncrease: z.number().min(1).default(2),
+  /** Evidence needed against the baseline: twice the binomial log-likelihood ratio (20 ≈ p < 1e-5). */
+  minEvidence: z.number().positive().default(20),
+  /** Windows learned before the detector may fire. */
+  warmupWindows: z.number().int().nonnegative().default(3),
+  /** Memory of the baseline, in windows (an exponential decay of 1 / this per window). */
+  baselineWindows: z.number().int().min(2).default(30),
+  /** Prior error ratio, worth `priorLines` lines, so a clean service has a baseline above zero. */
+  priorErrorRatio: z.number().gt(0).lt(1).default(0.01),
+  priorLines: z.number().nonnegative().default(100),
+  /** Consecutive normal windows (with at least `minLines`) before a firing series resolves. */
+  resolveAfterWindows: z.number().int().positive().default(2),
+  /** Count HTTP 4xx as errors too. */
+  clientErrors: z.boolean().default(false),
+  /** Lines stamped further than this ahead of the clock are counted and ignored (skewed producers). */
+  maxFutureSkewMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+  /** Most series kept; past it the least recently used is dropped (and counted). */
+  maxSeries: z.number().int().positive().default(10_000),
+  /** A series silent this long (event time) is dropped at `flush` (and counted). */
+  idleTtlMs: z.number().int().positive().default(3_600_000),
+});
+/** See {@link ErrorRateOptionsSchema}. */
+export type ErrorRateOptions = z.input<typeof ErrorRateOptionsSchema>;
+
+/** Error templates kept per window for evidence. */
+const MAX_TEMPLATES = 10;
+const SAMPLES = 3;
+const HISTORY = 20;
+
+/** One window's counts. `tp`: error template → [count, ...samples]; `hs`: HTTP status → count. */
+interface Acc {
+  n: number;
+  k: number;
+  tp: Record<string, [number, ...string[]]>;
+  hs: Record<string, number>;
+}
+
+/** Per-series state besides its windows. */
+interface Series {
+  /** Decayed error and line counts of the baseline, windows learned. */
+  be: number;
+  bn: number;
+  nw: number;
+  /** Firing, onset, last firing `at`, normal windows in a row, labels. */
+  f: 0 | 1;
+  st: number;
+  le: number;
+  ok: number;
+  lab: Record<string, string>;
+  /** Recent window ratios, flat `[t, ratio, ...]`. */
+  h: number[];
+}
+
+/** Counters of an error-rate detector. */
+export interface ErrorRateStats {
+  readonly series: number;
+  readonly lines: number;
+  readonly errors: number;
+  /** Lines whose window had closed. */
+  readonly late: number;
+  /** Lines too far ahead of the clock. */
+  readonly future: number;
+  readonly windowsClosed: number;
+  readonly evictedByCapacity: number;
+  readonly evictedByIdle: number;
+}
+
+/** The JSON state of an error-rate detector. */
+export interface ErrorRateState {
+  readonly version: 1;
+  readonly watermark: number;
+  /** Wall-clock time of the last line, which lets event time move on in `flush`; null before any. */
+  readonly lastArrivalWall: number | null;
+  readonly counters: { lines: number; errors: number; late: number; future: number; windowsClosed: number };
+  readonly series: readonly (readonly [key: string, lastSeen: number, state: unknown])[];
+}
+
+/** An error-rate detector, with its counters. */
+export interface ErrorRateDetector extends Detector<ErrorRateState> {
+  stats(): ErrorRateStats;
+}
+
+/** Twice the log-likelihood ratio of `k` errors in `n` lines against an error probability `p0`. */
+export function errorEvidence(k: number, n: number, p0: number): number {
+  if (n === 0) return 0;
+  const r = k / n;
+  if (r <= p0) return 0;
+  const a = k > 0 ? k * Math.log(r / p0) : 0;
+  const b = n - k > 0 ? (n - k) * Math.log((1 - r) / (1 - p0)) : 0;
+  return 2 * (a + b);
+}
+
+const pct = (r: number): string => `${(r * 100).toFixed(r < 0.1 ? 2 : 1)}%`;
+const severityOf = (r: number): Severity => (r >= 0.5 ? 'critical' : r >= 0.2 ? 'high' : 'medium');
+
+/**
+ * Error rate per service (or log group): classifies each line (level, JSON level and status fields,
+ * HTTP 5xx in access logs, exception headers; stack frames are not counted), measures the error
+ * ratio in tumbling event-time windows, and fires when a window's ratio is well above the series'
+ * own baseline — at least `minErrorRatio`, `minIncrease` times the baseline, `minErrors` errors in
+ * `minLines` lines, and significant (`minEvidence`). With `earlyFiring` it fires inside the window,
+ * as soon as the evidence suffices; it refreshes the finding every window while the spike lasts and
+ * resolves after `resolveAfterWindows` normal windows. The baseline learns only from normal
+ * windows. Evidence: the top error templates with samples, the recent ratios, HTTP status counts.
+ *
+ * @example
+ * ```ts
+ * import { createErrorRateDetector } from '@aiops/detectors';
+ * // A demo service at ~30 requests a second, judged every 5 seconds.
+ * const errors = createErrorRateDetector({ windowMs: 5_000, warmupWindows: 2 });
+ * ```
+ */
+export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRateDetector {
+  const o = parseOptions(ErrorRateOptionsSchema, options, 'createErrorRateDetector');
+  const spec = { sizeMs: o.windowMs, hopMs: o.windowMs, allowedLatenessMs: o.allowedLatenessMs };
+  const createAcc = (): Acc => ({ n: 0, k: 0, tp: {}, hs: {} });
+  const createSeries = (): Series => ({ be: 0, bn: 0, nw: 0, f: 0, st: 0, le: -1, ok: 0, lab: {}, h: [] });
+  let windows = new KeyedWindows<Acc, Series>(spec, createAcc, o.maxSeries, createSeries);
+  const c = { lines: 0, errors: 0, late: 0, future: 0, windowsClosed: 0 };
+  let watermark = 0;
+  let lastArrivalWall = Number.NaN;
+  const scratch: string[] = [];
+  const classify = { clientErrors: o.clientErrors };
+
+  const baseline = (s: Series): number =>
+    (s.be + o.priorErrorRatio * o.priorLines) / (s.bn + o.priorLines) || o.priorErrorRatio;
+  const firingRatio = (p0: number): number => Math.max(o.minErrorRatio, o.minIncrease * p0);
+
+  function record(acc: Acc, signal: LogSignal, status: number | undefined): void {
+    acc.k++;
+    if (status !== undefined) acc.hs[status] = (acc.hs[status] ?? 0) + 1;
+    let template = maskMessage(signal.message, scratch).join(' ');
+    if (template.length > 300) template = template.slice(0, 300);
+    const entry = acc.tp[template];
+    if (entry) {
+      entry[0]++;
+      if (entry.length <= SAMPLES) entry.push(sampleOf(signal.message));
+    } else if (Object.keys(acc.tp).length < MAX_TEMPLATES) acc.tp[template] = [1, sampleOf(signal.message)];
+    else {
+      const other = acc.tp['<other templates>'];
+      if (other) other[0]++;
+      else acc.tp['<other templates>'] = [1];
+    }
+  }
+
+  function evidence(s: Series, acc: Acc, p0: number, t: number, r: number): Evidence[] {
+    const out: Evidence[] = Object.entries(acc.tp)
+      .sort((a, b) => b[1][0] - a[1][0])
+      .slice(0, 3)
+      .map(([template, [count, ...samples]]) => ({ type: 'log', template, level: 'error', count, samples }));
+    const points: { t: number; v: number }[] = [];
+    for (let i = 0; i < s.h.length; i += 2) points.push({ t: s.h[i]!, v: s.h[i + 1]! });
+    if (points.length === 0 || points[points.length - 1]!.t < t) points.push({ t, v: round4(r) });
+    out.push({ type: 'metric', name: 'error_ratio', points, baseline: round4(p0), threshold: round4(firingRatio(p0)) });
+    const statuses = Object.entries(acc.hs).sort((a, b) => b[1] - a[1]);
+    if (statuses.length > 0) {
+      out.push({
+        type: 'note',
+        text: `HTTP status of error lines: ${statuses.map(([k, v]) => `${k}×${v}`).join(', ')}`,
+      });
+    }
+    return out;
+  }
+
+  function finding(
+    key: string,
+    s: Series,
+    acc: Acc,
+    status: 'firing' | 'resolved',
+    at: number,
+    windowStart: number,
+  ): Finding {
+    const p0 = baseline(s);
+    const r = acc.n > 0 ? acc.k / acc.n : 0;
+    const ev = errorEvidence(acc.k, acc.n, p0);
+    const who = logSeriesName(s.lab, key);
+    const span = `${acc.k} of ${acc.n} lines in ${Math.round(Math.min(o.windowMs, at - windowStart + 1) / 100) / 10}s`;
+    return {
+      detector: o.name,
+      seriesKey: key,
+      kind: 'error-rate-spike',
+      status,
+      score: status === 'firing' ? Math.min(1, ev / (ev + o.minEvidence)) : Math.min(0.49, ev / (ev + o.minEvidence)),
+      severity: severityOf(status === 'firing' ? r : 0),
+      title:
+        status === 'firing'
+          ? `${who} error rate ${pct(r)} (${span}; baseline ${pct(p0)})`
+          : `${who} error rate back to normal: ${pct(r)} (${span}; baseline ${pct(p0)})`,
+      startedAt: Math.min(s.st, at),
+      at,
+      labels: { ...s.lab },
+      evidence: evidence(s, acc, p0, windowStart, r),
+    };
+  }
+
+  function abnormal(s: Series, acc: Acc): boolean {
+    if (s.nw < o.warmupWindows || acc.n < o.minLines || acc.k < o.minErrors) return false;
+    const p0 = baseline(s);
+    const r = acc.k / acc.n;
+    return r >= firingRatio(p0) && errorEvidence(acc.k, acc.n, p0) >= o.minEvidence;
+  }
+
+  function fire(key: string, s: Series, acc: Acc, at: number, windowStart: number, out: Finding[]): void {
+    if (at <= s.le) return;
+    if (s.f === 0) {
+      s.f = 1;
+      s.st = windowStart;
+      s.ok = 0;
+    }
+    s.le = at;
+    out.push(finding(key, s, acc, 'firing', at, windowStart));
+  }
+
+  function judge(w: ClosedWindow<Acc>, s: Series, out: Finding[]): void {
+    const acc = w.acc;
+    const r = acc.n > 0 ? acc.k / acc.n : 0;
+    const bad = abnormal(s, acc);
+    if (acc.n > 0) {
+      s.h.push(w.start, round4(r));
+      if (s.h.length > HISTORY * 2) s.h.splice(0, 2);
+    }
+    const at = w.end - 1;
+    if (bad) {
+      s.ok = 0;
+      fire(w.key, s, acc, at, w.start, out);
+      return;
+    }
+    if (s.f === 1) {
+      if (acc.n < o.minLines) return; // too quiet to say it is over
+      const p0 = baseline(s);
+      const normal = r < firingRatio(p0) || errorEvidence(acc.k, acc.n, p0) < o.minEvidence / 2;
+      if (!normal) return;
+      s.ok++;
+      if (s.ok < o.resolveAfterWindows) return;
+      out.push(finding(w.key, s, acc, 'resolved', Math.max(at, s.le + 1), w.start));
+      s.f = 0;
+      s.ok = 0;
+      return;
+    }
+    if (acc.n === 0) return;
+    const keep = 1 - 1 / o.baselineWindows;
+    s.be = s.be * keep + acc.k;
+    s.bn = s.bn * keep + acc.n;
+    s.nw++;
+  }
+
+  function closeAndJudge(closed: ClosedWindow<Acc>[], out: Finding[]): void {
+    for (const w of closed) {
+      c.windowsClosed++;
+      const entry = windows.table.get(w.key);
+      if (entry) judge(w, entry.state.x, out);
+    }
+  }
+
+  const detector: ErrorRateDetector = {
+    name: o.name,
+    signalTypes: ['log'],
+    observe(signal, ctx: DetectorContext) {
+      if (signal.type !== 'log') return undefined;
+      const t = signal.timestamp;
+      const now = ctx.clock.now();
+      if (t > now + o.maxFutureSkewMs) {
+        c.future++;
+        return undefined;
+      }
+      const cls = classifyLogLine(signal, classify);
+      if (cls.kind === 'continuation') return undefined;
+      lastArrivalWall = now;
+      if (t > watermark) watermark = t;
+      const key = seriesKeyOf(signal);
+      const accs = windows.windowsFor(key, t);
+      if (!accs) {
+        c.late++;
+        return undefined;
+      }
+      const acc = accs[0]!;
+      c.lines++;
+      acc.n++;
+      const entry = windows.table.get(key)!;
+      const s = entry.state.x;
+      if (signal.service !== s.lab.service || signal.logGroup !== s.lab.logGroup) s.lab = logLabels(signal);
+      if (cls.kind === 'error') {
+        c.errors++;
+        record(acc, signal, cls.status);
+      }
+      const out: Finding[] = [];
+      const closed: ClosedWindow<Acc>[] = [];
+      windows.close(key, entry.state, entry.state.maxT, closed);
+      closeAndJudge(closed, out);
+      if (o.earlyFiring && cls.kind === 'error' && s.f === 0 && entry.state.w.length > 0) {
+        const start = windows.latestStart(t);
+        const open = entry.state.w.find(([ws]) => ws === start);
+        if (open && abnormal(s, open[1])) fire(key, s, open[1], t, start, out);
+      }
+      return out.length === 0 ? undefined : out.length === 1 ? out[0] : out;
+    },
+    flush(ctx) {
+      // Event time moves on with the wall clock while no line arrives, so a quiet series still closes its windows.
+      const idle = Number.isNaN(lastArrivalWall) ? 0 : Math.max(0, ctx.clock.now() - lastArrivalWall);
+      const out: Finding[] = [];
+      const closed: ClosedWindow<Acc>[] = [];
+      windows.closeAll(watermark + idle, closed);
+      closeAndJudge(closed, out);
+      windows.table.evictIdle(watermark + idle - o.idleTtlMs);
+      return out.length === 0 ? undefined : out;
+    },
+    stats() {
+      return {
+        series: windows.table.size,
+        ...c,
+        evictedByCapacity: windows.table.evictedByCapacity,
+        evictedByIdle: windows.table.evictedByIdle,
+      };
+    },
+    snapshot() {
+      const series: [string, number, unknown][] = [];
+      for (const [key, e] of windows.table.entries()) {
+        const { closed, ...rest } = e.state;
+        series.push([key, e.lastSeen, cloneJson({ ...rest, closed: Number.isFinite(closed) ? closed : null })]);
+      }
+      return {
+        version: 1,
+        watermark,
+        lastArrivalWall: Number.isNaN(lastArrivalWall) ? null : lastArrivalWall,
+        counters: { ...c },
+        series,
+      };
+    },
+    restore(state) {
+      if (state?.version !== 1) throw new TypeError('not an error-rate detector snapshot (version 1)');
+      windows = new KeyedWindows<Acc, Series>(spec, createAcc, o.maxSeries, createSeries);
+      watermark = state.watermark;
+      Object.assign(c, state.counters);
+      lastArrivalWall = state.lastArrivalWall ?? Number.NaN;
+      for (const [key, lastSeen, raw] of state.series) {
+        const st = cloneJson(raw) as Omit<KeyWindows<Acc, Series>, 'closed'> & { closed: number | null };
+        windows.table.put(key, { ...st, closed: st.closed ?? Number.NEGATIVE_INFINITY }, lastSeen);
+      }
+    },
+  };
+  return detector;
+}
