@@ -72,6 +72,8 @@ export const RunbookExecutorOptionsSchema = z.object({
     .default(14 * 24 * 3_600_000),
   /** Waiting for the run record of a plan another live worker is running, at most this long past its deadline. */
   heartbeatMs: z.number().int().positive().default(30_000),
+  /** How long `stop()` lets running work (a rollback, a run) finish before aborting it. */
+  stopDrainMs: z.number().int().nonnegative().default(10_000),
   clock: ClockOption.optional(),
   logger: LoggerOption.optional(),
   onProgress: z.custom<(e: ProgressEvent) => void>((v) => typeof v === 'function', 'must be a function').optional(),
@@ -108,6 +110,7 @@ export interface RunbookExecutorOptions {
   readonly keyPrefix?: string;
   readonly retentionMs?: number;
   readonly heartbeatMs?: number;
+  readonly stopDrainMs?: number;
   readonly clock?: z.input<typeof ClockOption>;
   readonly logger?: z.input<typeof LoggerOption>;
   readonly onProgress?: (event: ProgressEvent) => void;

@@ -77,9 +77,14 @@ export interface RunbookExecutor extends Executor, ApprovalApi {
    * the runbook succeeded (the verification window passed with the incident still open).
    */
   readonly rollbackOnEscalation: Notifier;
+  /** Resolves when no run and no background rollback is in progress. */
+  idle(): Promise<void>;
   /** Counters since this executor was created. */
   stats(): Readonly<ExecutorStats>;
-  /** Aborts background rollbacks, closes the drivers and SSM clients it made, flushes audit sinks. Idempotent. */
+  /**
+   * Lets running work finish for up to `stopDrainMs`, then aborts it (SSM commands are cancelled),
+   * closes the drivers and SSM client it made, and flushes audit sinks. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -246,10 +251,19 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     runRecord: async (planId) => (await o.store.get<RunRecord>(core.keys.run(planId)))?.value,
     auditLog: (opts = {}) => readAuditLog(o.store, { prefix: o.keyPrefix, ...opts }),
     stats: () => core.stats,
+    async idle() {
+      while (core.background.size > 0 || core.inflight.size > 0) {
+        await Promise.allSettled([...core.background, ...core.inflight.values()]);
+      }
+    },
     stop() {
       stopped ??= (async () => {
+        const work = Promise.allSettled([...core.background, ...core.inflight.values()]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([work, new Promise((r) => (timer = setTimeout(r, o.stopDrainMs)))]);
+        clearTimeout(timer);
         core.stopping.abort(new AiopsError('ABORTED', `executor ${o.name} stopping`));
-        await Promise.allSettled([...core.background, ...core.inflight.values()]);
+        await work;
         await Promise.allSettled([...drivers.values()].filter((d) => owned.includes(d)).map((d) => d.close?.()));
         ownedClient?.destroy();
         await Promise.allSettled(sinks.map((s) => s.close?.()));

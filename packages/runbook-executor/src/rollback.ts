@@ -6,6 +6,7 @@ import { allowed } from './planning.js';
 import type { PlanRecord, RunRecord } from './records.js';
 import { renderAction, renderTarget } from './render.js';
 import { execute } from './run-plan.js';
+import type { RollbackSpec } from './runbook-schema.js';
 import { renderTemplate } from './template.js';
 
 /**
@@ -16,15 +17,31 @@ import { renderTemplate } from './template.js';
  * answers a run that already counted. It cannot wait for approval: one that would need it is
  * refused and the incident escalates as usual. Returns `undefined` when there is nothing to do.
  */
-export async function runRollback(
+export function runRollback(
   core: ExecutorCore,
   primary: PlanRecord,
   when: 'failed' | 'unverified',
   signal: AbortSignal,
 ): Promise<ActionResult | undefined> {
   const spec = primary.rollback;
-  if (!spec?.when.includes(when) || primary.rollbackOf) return undefined;
+  if (!spec?.when.includes(when) || primary.rollbackOf) return Promise.resolve(undefined);
   const id = `${primary.plan.id}:rollback`;
+  // One rollback per plan in this process; the run record makes it one across processes.
+  const running = core.inflight.get(id);
+  if (running) return running;
+  const p = rollBack(core, primary, spec, id, when, signal).finally(() => core.inflight.delete(id));
+  core.inflight.set(id, p);
+  return p;
+}
+
+async function rollBack(
+  core: ExecutorCore,
+  primary: PlanRecord,
+  spec: RollbackSpec,
+  id: string,
+  when: 'failed' | 'unverified',
+  signal: AbortSignal,
+): Promise<ActionResult> {
   const base = resultBase(core, { id, runbookId: spec.runbook });
   const existing = await core.store.get<RunRecord>(core.keys.run(id));
   if (existing?.value.status === 'finished' && existing.value.result) return existing.value.result;
