@@ -101,11 +101,12 @@ export async function runConversation(input: ConversationInput): Promise<Convers
   let repairsLeft = 1;
   for (;;) {
     const investigating = input.tools.length > 0 && steps < input.maxSteps && investigationLeft > 0;
-    const toolChoice: ToolChoice = investigating
-      ? { any: {} }
-      : input.forceToolChoice
-        ? { tool: { name: REPORT_TOOL_NAME } }
-        : { auto: {} };
+    // Models without forced tool choice (Llama, Cohere, Jamba...) only take `auto`.
+    const toolChoice: ToolChoice = !input.forceToolChoice
+      ? { auto: {} }
+      : investigating
+        ? { any: {} }
+        : { tool: { name: REPORT_TOOL_NAME } };
     const out = await input.send({
       system: [{ text: input.system }],
       messages,

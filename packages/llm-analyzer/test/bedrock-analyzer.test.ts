@@ -156,6 +156,16 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
     expect(events.some((e) => e.type === 'proposal.refused')).toBe(true);
   });
 
+  it('asks with toolChoice auto for models without forced tool choice, and repairs their prose', async () => {
+    server.setHandler((_req, n) =>
+      n === 1 ? { kind: 'text', text: 'Restart checkout.' } : { kind: 'tool', input: report() },
+    );
+    const analysis = await analyzer({ forceToolChoice: false }).analyze({ incident }, realStep());
+    expect(server.requests.map((r) => r.body.toolConfig!.toolChoice)).toEqual([{ auto: {} }, { auto: {} }]);
+    expect(analysis.fallback).toBeUndefined();
+    expect(analysis.proposedAction?.runbookId).toBe('restart-service');
+  });
+
   it('opens its circuit after repeated failures, fails fast while open, and tries again after the cool-down', async () => {
     server.setHandler(() => ({ kind: 'error', status: 503, type: 'ServiceUnavailableException' }));
     const clock = new ManualClock(Date.now());
