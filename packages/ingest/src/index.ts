@@ -33,7 +33,16 @@ export type { KinesisShardStats, KinesisSource, KinesisSourceStats } from './kin
 export { createKinesisSource } from './kinesis/kinesis-source.js';
 export type { KinesisSourceOptions } from './kinesis/kinesis-source-options.js';
 export type { ShardInfo } from './kinesis/shards.js';
+export { createSingleWorkerCoordinator } from './kinesis/single-worker-coordinator.js';
 export type { StateStoreCheckpointStoreOptions } from './kinesis/state-store-checkpoint-store.js';
 export { createStateStoreCheckpointStore } from './kinesis/state-store-checkpoint-store.js';
 export type { KplAggregate, KplDeaggregation, KplInput, KplUserRecord } from './kpl/kpl-record.js';
 export { aggregateKpl, deaggregateKpl, isKplAggregate, KPL_MAGIC, KplAggregator } from './kpl/kpl-record.js';
+export type { Lease, TakePlan } from './leases/lease.js';
+export { planTakes } from './leases/lease.js';
+export type {
+  DynamoDbLeaseCoordinator,
+  DynamoDbLeaseCoordinatorOptions,
+  LeaseCoordinatorStats,
+} from './leases/lease-coordinator.js';
+export { createDynamoDbLeaseCoordinator } from './leases/lease-coordinator.js';

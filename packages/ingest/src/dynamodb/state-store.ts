@@ -350,8 +350,7 @@ class DynamoDbStore implements DynamoDbStateStore {
     // DynamoDB only takes a start key that matches the key condition.
     if (cursor !== undefined && !cursor.startsWith(prefix) && compareCodePoints(cursor, prefix) > 0)
       return { items, more: false };
-    let start: Item | undefined =
-      cursor !== undefined && cursor.startsWith(prefix) ? { pk: { S: pk }, sk: { S: cursor } } : undefined;
+    let start: Item | undefined = cursor?.startsWith(prefix) ? { pk: { S: pk }, sk: { S: cursor } } : undefined;
     const useBeginsWith = prefix !== '';
     do {
       const res = await this.#send('Query', () =>

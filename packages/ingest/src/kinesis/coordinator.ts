@@ -35,4 +35,6 @@ export interface ShardCoordinator {
   checkpoint(shardId: string, checkpoint: ShardCheckpoint): Promise<CheckpointOutcome>;
   /** Stops renewing; with `release`, hands the held shards back so others take them at once. */
   stop(options: { readonly release: boolean }): Promise<void>;
+  /** Releases resources for good (clients it created); called once, when the source stops. */
+  close?(): Promise<void> | void;
 }

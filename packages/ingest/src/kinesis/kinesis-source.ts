@@ -184,6 +184,7 @@ class KinesisSourceImpl implements KinesisSource {
         // would keep it waiting. The loop's own shutdown is the same (memoised) one.
         await session.shutdown().catch(() => undefined);
       }
+      await Promise.resolve(this.#coordinator.close?.()).catch(() => undefined);
       releaseClient(this.#kinesis);
     })();
     return this.#stopping;

@@ -40,7 +40,8 @@ export function createSingleWorkerCoordinator(store: CheckpointStore): ShardCoor
       await store.save(ctx.streamName, shardId, checkpoint);
       return 'ok';
     },
-    async stop() {
+    async stop() {},
+    async close() {
       await store.close?.();
     },
   };

@@ -61,7 +61,12 @@ describe('Kinesis source: faults', () => {
       Array.from({ length: 10 }, (_, i) => ({ data: `b${i}`, partitionKey: 'p' })),
     );
     const rest: string[] = [];
-    while (rest.length < 10) for (const d of [(await first.it.next()).value].flat()) rest.push(text(d)), d.ack();
+    while (rest.length < 10) {
+      for (const d of [(await first.it.next()).value].flat()) {
+        rest.push(text(d));
+        d.ack();
+      }
+    }
     await source.stop();
     expect([...first.got.map(text), ...rest]).toEqual([
       ...Array.from({ length: 10 }, (_, i) => `a${i}`),
