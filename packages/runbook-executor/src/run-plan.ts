@@ -102,15 +102,21 @@ export async function execute(
     return finishRun(core, rec, { status: 'skipped', ...base, reason }, undefined, startedAt, deadline);
   }
   try {
-    await core.audit({
-      type: 'started',
-      incident: plan.incident,
-      planId: plan.id,
-      runbookId: plan.runbookId,
-      ...(plan.target ? { target: plan.target } : {}),
-      reason: describeAction(rec),
-      ...(rec.rollbackOf ? { details: { rollbackOf: rec.rollbackOf } } : {}),
-    });
+    try {
+      await core.audit({
+        type: 'started',
+        incident: plan.incident,
+        planId: plan.id,
+        runbookId: plan.runbookId,
+        ...(plan.target ? { target: plan.target } : {}),
+        reason: describeAction(rec),
+        ...(rec.rollbackOf ? { details: { rollbackOf: rec.rollbackOf } } : {}),
+      });
+    } catch (err) {
+      // Nothing ran: give the claim back, so a retry is not taken for an interrupted run.
+      await core.store.delete(core.keys.run(plan.id), { expectedVersion: claimed.item.version }).catch(() => false);
+      throw err;
+    }
     const outcome = await drive(core, rec, signal, deadline);
     return await settle(core, rec, outcome, startedAt, deadline, signal, allowRollback);
   } finally {
