@@ -1,3 +1,5 @@
+export type { AlarmPassThroughOptions, AlarmPassThroughState } from './alarm/alarm-pass-through.js';
+export { AlarmPassThroughOptionsSchema, createAlarmPassThrough } from './alarm/alarm-pass-through.js';
 export { groupingAccuracy } from './evaluation/grouping-accuracy.js';
 export type { NabFile, NabProfile, NabProfileName, NabProfileResult } from './evaluation/nab-scorer.js';
 export { NAB_PROFILES, nabProbation, nabScaledSigmoid, scoreNab } from './evaluation/nab-scorer.js';
@@ -8,6 +10,8 @@ export { createErrorRateDetector, ErrorRateOptionsSchema, errorEvidence } from '
 export { logLabels, logSeriesName } from './logs/log-series.js';
 export type { Placeholder } from './logs/mask.js';
 export { isPlaceholder, maskMessage, maskToken, PLACEHOLDERS } from './logs/mask.js';
+export type { NewPatternDetector, NewPatternOptions, NewPatternState } from './logs/new-pattern.js';
+export { createNewPatternDetector, NewPatternOptionsSchema } from './logs/new-pattern.js';
 export type {
   LogTemplate,
   MineResult,
@@ -16,6 +20,8 @@ export type {
   TemplateMinerState,
 } from './logs/template-miner.js';
 export { createTemplateMiner, TemplateMinerOptionsSchema } from './logs/template-miner.js';
+export type { TemplateSpikeOptions, TemplateSpikeState } from './logs/template-spike.js';
+export { createTemplateSpikeDetector, TemplateSpikeOptionsSchema } from './logs/template-spike.js';
 export type { AdaptiveDetectorOptions, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
 export {
   AdaptiveDetectorOptionsSchema,

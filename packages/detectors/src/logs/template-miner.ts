@@ -68,6 +68,8 @@ export interface TemplateMinerState {
   readonly evicted: number;
   /** `[id, tokens, count, route]` per template, least recently used first. */
   readonly templates: readonly (readonly [number, readonly string[], number, readonly string[]])[];
+  /** The exact-match cache, `[key, template id]`, so a restored miner assigns lines exactly as before. */
+  readonly cache: readonly (readonly [number, number])[];
 }
 
 /**
@@ -305,7 +307,9 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
     snapshot() {
       const templates: [number, string[], number, string[]][] = [];
       for (const c of clusters.values()) templates.push([c.id, c.tokens.slice(), c.count, c.route.slice()]);
-      return { version: 1, nextId, lines, evicted, templates };
+      const cached: [number, number][] = [];
+      for (const [key, c] of cache) if (c.alive) cached.push([key, c.id]);
+      return { version: 1, nextId, lines, evicted, templates, cache: cached };
     },
     restore(state) {
       if (state?.version !== 1) throw new TypeError('not a template miner snapshot (version 1)');
@@ -318,6 +322,10 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
       for (const [id, tokens, count, route] of state.templates) {
         const leaf = leafFor(tokens.length, route, true)!;
         create(tokens, route.slice(), leaf, id, count);
+      }
+      for (const [key, id] of state.cache ?? []) {
+        const c = clusters.get(id);
+        if (c) cache.set(key, c);
       }
     },
   };
