@@ -29,7 +29,9 @@ interface Def {
   build: (r: Rng) => Signal[];
 }
 
-const AT = T0 + 10 * MIN; // the incident starts here
+const AT = T0 + 60 * MIN; // the incident starts here
+const LOGS_FROM = AT - 4 * MIN; // logs: four minutes of ordinary traffic, then three of incident
+const METRICS_FROM = AT - 50 * MIN; // metrics: one point a minute for 55 minutes, the change at minute 50
 const ecs = (name: string): Service => ({ name, logGroup: `/ecs/${name}` });
 const ec2 = (name: string): Service => ({ name, logGroup: `/ec2/${name}/app`, stream: 'i-0a1b2c3d4e5f60718' });
 const lambda = (name: string): Service => ({
@@ -38,15 +40,16 @@ const lambda = (name: string): Service => ({
   stream: '2026/11/20/[$LATEST]abc',
 });
 
-const base = (r: Rng, svc: Service, perMin = 12) => traffic(r, svc, T0, 15, perMin);
+const base = (r: Rng, svc: Service, perMin = 150) => traffic(r, svc, LOGS_FROM, 7, perMin);
 const errs = (
   r: Rng,
   svc: Service,
   count: number,
   lines: readonly string[],
   level: 'error' | 'fatal' = 'error',
-  minutes = 5,
-) => spread(r, AT, minutes, count, (t, i) => log(svc, t, lines[i % lines.length]!, level));
+  minutes = 3,
+  // `count` was written for a pace of one line in five seconds: lines now come three times as fast.
+) => spread(r, AT, minutes, count * minutes, (t, i) => log(svc, t, lines[i % lines.length]!, level));
 const infos = (r: Rng, svc: Service, at: number, lines: readonly string[]) =>
   lines.map((m, i) => log(svc, at + i * 1_000 + r.int(0, 300), m, 'info'));
 
@@ -127,9 +130,9 @@ const DEFS: Def[] = [
           'AWS/SQS',
           'ApproximateAgeOfOldestMessage',
           { QueueName: 'notifications-outbox' },
-          T0,
-          15,
-          shape(r, 4, 2, 10, (m) => 60 + m * 90),
+          METRICS_FROM,
+          55,
+          shape(r, 4, 2, 50, (m) => 60 + m * 90),
           'Seconds',
         ),
       ];
@@ -190,14 +193,14 @@ const DEFS: Def[] = [
     build: (r) => {
       const dims = { InstanceId: 'i-03c4d5e6f7a8b9c0d' };
       return [
-        ...metric('AWS/EC2', 'StatusCheckFailed_Instance', dims, T0, 15, (m) => (m < 10 ? 0 : 1), 'Count'),
+        ...metric('AWS/EC2', 'StatusCheckFailed_Instance', dims, METRICS_FROM, 55, (m) => (m < 50 ? 0 : 1), 'Count'),
         ...metric(
           'AWS/EC2',
           'CPUUtilization',
           dims,
-          T0,
-          15,
-          shape(r, 35, 5, 10, () => 0.5),
+          METRICS_FROM,
+          55,
+          shape(r, 35, 5, 50, () => 0.5),
           'Percent',
         ),
         alarm(
@@ -222,9 +225,9 @@ const DEFS: Def[] = [
       const dims = { InstanceId: 'i-0bb11cc22dd33ee44' };
       const s: Service = { name: 'batch-worker', logGroup: '/ec2/batch-worker/syslog', stream: 'i-0bb11cc22dd33ee44' };
       return [
-        ...base(r, s, 6),
+        ...base(r, s),
         ...errs(r, s, 12, ['kernel: watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [java:2211]'], 'error', 2),
-        ...metric('AWS/EC2', 'StatusCheckFailed', dims, T0, 15, (m) => (m < 11 ? 0 : 1), 'Count'),
+        ...metric('AWS/EC2', 'StatusCheckFailed', dims, METRICS_FROM, 55, (m) => (m < 51 ? 0 : 1), 'Count'),
         alarm(
           AT + 3 * MIN,
           'batch-worker-i-0bb11cc22dd33ee44-StatusCheckFailed',
@@ -246,14 +249,14 @@ const DEFS: Def[] = [
     build: (r) => {
       const dims = { InstanceId: 'i-0123abcd4567ef890' };
       return [
-        ...metric('AWS/EC2', 'StatusCheckFailed_System', dims, T0, 15, (m) => (m < 10 ? 0 : 1), 'Count'),
+        ...metric('AWS/EC2', 'StatusCheckFailed_System', dims, METRICS_FROM, 55, (m) => (m < 50 ? 0 : 1), 'Count'),
         ...metric(
           'AWS/EC2',
           'NetworkIn',
           dims,
-          T0,
-          15,
-          shape(r, 5e6, 4e5, 10, () => 0),
+          METRICS_FROM,
+          55,
+          shape(r, 5e6, 4e5, 50, () => 0),
           'Bytes',
         ),
         event(AT + MIN, 'aws.health', 'AWS Health Event', {
@@ -287,18 +290,18 @@ const DEFS: Def[] = [
           'AWS/EC2',
           'CPUUtilization',
           dims,
-          T0,
-          15,
-          shape(r, 42, 4, 10, (m) => 88 + m * 2),
+          METRICS_FROM,
+          55,
+          shape(r, 42, 4, 50, (m) => 88 + m * 2),
           'Percent',
         ),
         ...metric(
           'AWS/ApplicationELB',
           'TargetResponseTime',
           { LoadBalancer: 'app/web-alb/51f1' },
-          T0,
-          15,
-          shape(r, 0.12, 0.02, 10, (m) => 1.1 + m * 0.3),
+          METRICS_FROM,
+          55,
+          shape(r, 0.12, 0.02, 50, (m) => 1.1 + m * 0.3),
           'Seconds',
         ),
         alarm(
@@ -324,18 +327,18 @@ const DEFS: Def[] = [
         'AWS/EC2',
         'CPUUtilization',
         { AutoScalingGroupName: 'image-workers' },
-        T0,
-        15,
-        shape(r, 55, 6, 10, () => 97),
+        METRICS_FROM,
+        55,
+        shape(r, 55, 6, 50, () => 97),
         'Percent',
       ),
       ...metric(
         'AWS/SQS',
         'ApproximateNumberOfMessagesVisible',
         { QueueName: 'image-jobs' },
-        T0,
-        15,
-        shape(r, 40, 15, 10, (m) => 900 + m * 1_400),
+        METRICS_FROM,
+        55,
+        shape(r, 40, 15, 50, (m) => 900 + m * 1_400),
         'Count',
       ),
       alarm(
@@ -360,18 +363,18 @@ const DEFS: Def[] = [
         'AWS/ApplicationELB',
         'RequestCountPerTarget',
         { TargetGroup: 'targetgroup/api/77aa' },
-        T0,
-        15,
-        shape(r, 900, 60, 10, () => 2_900),
+        METRICS_FROM,
+        55,
+        shape(r, 900, 60, 50, () => 2_900),
         'Count',
       ),
       ...metric(
         'AWS/EC2',
         'CPUUtilization',
         { AutoScalingGroupName: 'api-prod' },
-        T0,
-        15,
-        shape(r, 38, 4, 10, () => 92),
+        METRICS_FROM,
+        55,
+        shape(r, 38, 4, 50, () => 92),
         'Percent',
       ),
       alarm(
@@ -405,9 +408,9 @@ const DEFS: Def[] = [
           'CWAgent',
           'disk_used_percent',
           dims,
-          T0,
-          15,
-          shape(r, 81, 0.3, 10, (m) => 99 + Math.min(m, 1) * 0.9),
+          METRICS_FROM,
+          55,
+          shape(r, 81, 0.3, 50, (m) => 99 + Math.min(m, 1) * 0.9),
           'Percent',
         ),
         alarm(
@@ -431,7 +434,7 @@ const DEFS: Def[] = [
     build: (r) => {
       const s: Service = { name: 'ci-runner', logGroup: '/ec2/ci-runner/docker', stream: 'i-0c0ffee1234567890' };
       return [
-        ...base(r, s, 6),
+        ...base(r, s),
         ...errs(r, s, 40, [
           'failed to register layer: write /var/lib/docker/overlay2/4f2c/diff/usr/lib/libx.so: no space left on device',
           'Error response from daemon: mkdir /var/lib/docker/tmp: no space left on device',
@@ -440,9 +443,9 @@ const DEFS: Def[] = [
           'CWAgent',
           'disk_used_percent',
           { InstanceId: 'i-0c0ffee1234567890', path: '/var/lib/docker' },
-          T0,
-          15,
-          shape(r, 88, 0.5, 10, () => 100),
+          METRICS_FROM,
+          55,
+          shape(r, 88, 0.5, 50, () => 100),
           'Percent',
         ),
       ];
@@ -464,9 +467,9 @@ const DEFS: Def[] = [
           'CWAgent',
           'disk_used_percent',
           { InstanceId: 'i-0d15c0de00000beef', path: '/' },
-          T0,
-          15,
-          shape(r, 70, 1, 8, (m) => Math.min(100, 80 + m * 5)),
+          METRICS_FROM,
+          55,
+          shape(r, 70, 1, 48, (m) => Math.min(100, 80 + m * 5)),
           'Percent',
         ),
       ];
@@ -568,9 +571,9 @@ const DEFS: Def[] = [
           'AWS/ElastiCache',
           'CacheHits',
           { CacheClusterId: 'catalog-cache' },
-          T0,
-          15,
-          shape(r, 5_000, 200, 10, () => 5_100),
+          METRICS_FROM,
+          55,
+          shape(r, 5_000, 200, 50, () => 5_100),
           'Count',
         ),
       ];
@@ -608,9 +611,9 @@ const DEFS: Def[] = [
           'AWS/ElastiCache',
           'GetTypeCmds',
           { CacheClusterId: 'profile-cache' },
-          T0,
-          15,
-          shape(r, 3_000, 100, 10, () => 3_050),
+          METRICS_FROM,
+          55,
+          shape(r, 3_000, 100, 50, () => 3_050),
           'Count',
         ),
       ];
@@ -648,9 +651,9 @@ const DEFS: Def[] = [
           'AWS/RDS',
           'DatabaseConnections',
           { DBInstanceIdentifier: 'accounts-db' },
-          T0,
-          15,
-          shape(r, 40, 3, 10, () => 100),
+          METRICS_FROM,
+          55,
+          shape(r, 40, 3, 50, () => 100),
           'Count',
         ),
       ];
@@ -691,7 +694,7 @@ const DEFS: Def[] = [
     description: 'an alarm on a decommissioned instance goes to INSUFFICIENT_DATA: not an outage',
     expect: null,
     build: (r) => [
-      ...traffic(r, ecs('search'), T0, 15, 8),
+      ...traffic(r, ecs('search'), LOGS_FROM, 7, 120),
       alarm(
         AT,
         'old-host-cpu',
@@ -717,7 +720,7 @@ const DEFS: Def[] = [
         dimensions: { LoadBalancer: 'app/web-alb/51f1' },
       };
       return [
-        ...traffic(r, ecs('web'), T0, 15, 8),
+        ...traffic(r, ecs('web'), LOGS_FROM, 7, 120),
         alarm(
           AT,
           'web-latency-p99',
@@ -779,12 +782,12 @@ const DEFS: Def[] = [
         'AWS/EC2',
         'CPUUtilization',
         { InstanceId: 'i-0ba7c4ba7c4ba7c40' },
-        T0,
-        15,
-        (m) => (m >= 10 && m < 12 ? 96 : 30 + r.next() * 4),
+        METRICS_FROM,
+        55,
+        (m) => (m >= 50 && m < 52 ? 96 : 30 + r.next() * 4),
         'Percent',
       ),
-      ...traffic(r, ecs('batch'), T0, 15, 4),
+      ...traffic(r, ecs('batch'), LOGS_FROM, 7, 60),
     ],
   },
   {
@@ -804,9 +807,9 @@ const DEFS: Def[] = [
           'AWS/DynamoDB',
           'WriteThrottleEvents',
           { TableName: 'orders' },
-          T0,
-          15,
-          shape(r, 0, 0.5, 10, () => 340),
+          METRICS_FROM,
+          55,
+          shape(r, 0, 0.5, 50, () => 340),
           'Count',
         ),
       ];
