@@ -2,7 +2,7 @@
  * `pnpm bench:analyzer -- [--scenarios <folder>] [--runbooks <folder>] [--analyzer offline|env] [--detectors auto|reference] [--verbose]`
  *
  * Runs every scenario (`*.json`: `{ id, description, signals, expect: { runbook } }`) through a real
- * pipeline (the default detectors of @aiops/detectors when that package exports them, else the
+ * pipeline (the detectors of @aiops/detectors as far as that package exports them, completed by the
  * reference detectors of the analyzer's tests; the default incident manager), then the analyzer:
  * offline by default, or the one the environment asks for with `--analyzer env` (Bedrock when
  * AIOPS_BEDROCK_MODEL_ID and AWS credentials are set). The runbook catalog is read from a runbook
@@ -33,13 +33,24 @@ const { values } = parseArgs({
   allowPositionals: true,
 });
 
-/** The default detector set of @aiops/detectors, if the package exports one. */
+/**
+ * The detectors: `@aiops/detectors`' default set when it exports one (`defaultDetectors()` or
+ * `createDefaultDetectors()`); else its error-rate detector, when exported, with the reference alarm
+ * and metric detectors; else the reference set. `--detectors reference` forces the reference set.
+ */
 function detectorFactory(): { name: string; make: () => Detector[] } {
-  const exported = (detectorsPackage as Record<string, unknown>).defaultDetectors;
-  if (values.detectors !== 'reference' && typeof exported === 'function') {
-    return { name: '@aiops/detectors defaultDetectors()', make: () => (exported as () => Detector[])() };
+  const pkg = detectorsPackage as Record<string, unknown>;
+  const defaults = [pkg.defaultDetectors, pkg.createDefaultDetectors].find((f) => typeof f === 'function');
+  if (values.detectors !== 'reference' && defaults) {
+    return { name: '@aiops/detectors default set', make: () => (defaults as () => Detector[])() };
   }
-  if (values.detectors === 'auto-strict') throw new Error('@aiops/detectors exports no defaultDetectors()');
+  const errorRate = pkg.createErrorRateDetector;
+  if (values.detectors !== 'reference' && typeof errorRate === 'function') {
+    return {
+      name: '@aiops/detectors createErrorRateDetector() + reference alarm and metric detectors',
+      make: () => [(errorRate as () => Detector)(), ...referenceDetectors().filter((d) => d.name !== 'error-rate')],
+    };
+  }
   return { name: 'reference detectors (packages/llm-analyzer/test/support)', make: referenceDetectors };
 }
 
