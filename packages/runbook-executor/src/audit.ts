@@ -84,12 +84,6 @@ let sequence = 0;
  * Makes an audit record id that sorts by time: zero-padded epoch ms, a sequence number that keeps
  * this process's records of the same millisecond in order, and random hex against collisions
  * between processes.
- *
- * @example
- * ```ts
- * import { auditId } from '@aiops/runbook-executor';
- * auditId(1_700_000_000_000) < auditId(1_700_000_000_000); // true
- * ```
  */
 export function auditId(at: number): string {
   sequence = (sequence + 1) % 2_176_782_336;

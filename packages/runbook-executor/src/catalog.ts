@@ -68,14 +68,34 @@ export interface RunbookCatalog extends RunbookCatalogView {
   onChange(listener: (report: CatalogLoadReport) => void): () => void;
 }
 
-/** One revision of a catalog's source: what {@link SourceDriver.snapshot} returns. */
+/**
+ * One revision of a catalog's source: what {@link SourceDriver.snapshot} returns.
+ *
+ * @example
+ * ```ts
+ * import type { SourceSnapshot } from '@aiops/runbook-executor';
+ * const empty: SourceSnapshot = { revision: 'v0', files: { list: async () => [], read: async () => undefined } };
+ * ```
+ */
 export interface SourceSnapshot {
   readonly revision: string;
   readonly files: RepositoryFiles;
   readonly root?: string;
 }
 
-/** How a catalog reaches its source: the part that differs between a folder, Git and GitHub. */
+/**
+ * How a catalog reaches its source: the part that differs between a folder, Git and GitHub.
+ *
+ * @example
+ * ```ts
+ * import type { SourceDriver } from '@aiops/runbook-executor';
+ * const files = new Map([['runbooks/noop.yaml', 'id: noop\ntitle: Noop\nrisk: low\naction: { type: local, argv: ["true"] }\n']]);
+ * const fixed: SourceDriver = {
+ *   revision: async () => 'v1',
+ *   snapshot: async (revision) => ({ revision, files: { list: async () => [...files.keys()], read: async (p) => files.get(p) } }),
+ * };
+ * ```
+ */
 export interface SourceDriver {
   /** The current revision, cheaply: a catalog loads again only when it changed. */
   revision(signal: AbortSignal): Promise<string>;
@@ -84,7 +104,15 @@ export interface SourceDriver {
   close?(): Promise<void>;
 }
 
-/** Options shared by every catalog. */
+/**
+ * Options shared by every catalog.
+ *
+ * @example
+ * ```ts
+ * import type { CatalogBaseOptions } from '@aiops/runbook-executor';
+ * const base: CatalogBaseOptions = { name: 's3:runbooks', pollIntervalMs: 60_000, runbooksDir: 'runbooks' };
+ * ```
+ */
 export interface CatalogBaseOptions extends LoadRepositoryOptions {
   readonly name: string;
   readonly pollIntervalMs: number;

@@ -12,7 +12,15 @@ import { awsErrorName, SsmError } from './errors.js';
 import type { RenderedDocument } from './rendered-action.js';
 import type { SsmConnection } from './ssm-client.js';
 
-/** A document version in SSM whose content is exactly a repository file. */
+/**
+ * A document version in SSM whose content is exactly a repository file.
+ *
+ * @example
+ * ```ts
+ * import type { SyncedDocument } from '@aiops/runbook-executor';
+ * const pinned = (d: SyncedDocument) => `${d.name}:${d.version}`;
+ * ```
+ */
 export interface SyncedDocument {
   readonly name: string;
   /** The SSM version number, e.g. `3`. */

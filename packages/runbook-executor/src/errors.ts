@@ -97,12 +97,6 @@ export function toSsmError(operation: string, err: unknown): SsmError {
 
 /**
  * The name of an SDK error (`InvocationDoesNotExist`, `ThrottlingException`...), or `undefined`.
- *
- * @example
- * ```ts
- * import { awsErrorName } from '@aiops/runbook-executor';
- * awsErrorName({ name: 'InvocationDoesNotExist' }); // 'InvocationDoesNotExist'
- * ```
  */
 export function awsErrorName(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;

@@ -16,7 +16,15 @@ const FolderCatalogOptionsSchema = z.object({
   logger: LoggerOption.optional(),
   clock: ClockOption.optional(),
 });
-/** Options of {@link createFolderCatalog}. */
+/**
+ * Options of {@link createFolderCatalog}.
+ *
+ * @example
+ * ```ts
+ * import type { FolderCatalogOptions } from '@aiops/runbook-executor';
+ * const options: FolderCatalogOptions = { dir: './runbooks-repo', pollIntervalMs: 2_000 };
+ * ```
+ */
 export type FolderCatalogOptions = z.input<typeof FolderCatalogOptionsSchema>;
 
 /**

@@ -44,7 +44,15 @@ const GitCatalogOptionsSchema = z
     message: 'give exactly one of commit (pinned) or ref (followed)',
     path: ['commit'],
   });
-/** Options of {@link createGitCatalog}. */
+/**
+ * Options of {@link createGitCatalog}.
+ *
+ * @example
+ * ```ts
+ * import type { GitCatalogOptions } from '@aiops/runbook-executor';
+ * const options: GitCatalogOptions = { url: 'git@github.com:acme/runbooks.git', ref: 'main', cacheDir: '/var/lib/aiops/runbooks' };
+ * ```
+ */
 export type GitCatalogOptions = z.input<typeof GitCatalogOptionsSchema>;
 
 const KEEP_CHECKOUTS = 3;

@@ -51,7 +51,15 @@ interface GitHubCatalogCommon {
   readonly logger?: z.input<typeof LoggerOption>;
   readonly clock?: z.input<typeof ClockOption>;
 }
-/** Options of {@link createGitHubCatalog}: an Octokit you made, or how to make one, never both. */
+/**
+ * Options of {@link createGitHubCatalog}: an Octokit you made, or how to make one, never both.
+ *
+ * @example
+ * ```ts
+ * import type { GitHubCatalogOptions } from '@aiops/runbook-executor';
+ * const options: GitHubCatalogOptions = { owner: 'acme', repo: 'runbooks', ref: 'v1.4.0', auth: 'github_pat_...' };
+ * ```
+ */
 export type GitHubCatalogOptions = GitHubCatalogCommon &
   (
     | { readonly octokit: Octokit; readonly auth?: never; readonly baseUrl?: never }

@@ -57,19 +57,30 @@ export const GuardrailsSchema = z
     maxValueLength: z.number().int().positive().max(4_096).default(256),
   })
   .prefault({});
-/** Guardrail options as written. */
+/**
+ * Guardrail options as written.
+ *
+ * @example
+ * ```ts
+ * import type { GuardrailsOptions } from '@aiops/runbook-executor';
+ * const strict: GuardrailsOptions = { allow: ['restart-*'], maxRunsPerHour: 5, approval: { requiredFromRisk: 'medium' } };
+ * ```
+ */
 export type GuardrailsOptions = z.input<typeof GuardrailsSchema>;
-/** Guardrail options with defaults applied. */
+/**
+ * Guardrail options with defaults applied.
+ *
+ * @example
+ * ```ts
+ * import { GuardrailsSchema, type Guardrails } from '@aiops/runbook-executor';
+ * const g: Guardrails = GuardrailsSchema.parse({});
+ * g.approval.ttlMs; // 3600000
+ * ```
+ */
 export type Guardrails = z.output<typeof GuardrailsSchema>;
 
 /**
  * Whether `id` matches one of `patterns` (`*` matches any run of characters).
- *
- * @example
- * ```ts
- * import { matchesAny } from '@aiops/runbook-executor';
- * matchesAny('restart-service', ['restart-*']); // true
- * ```
  */
 export function matchesAny(id: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => {
@@ -112,7 +123,15 @@ export interface AdmissionRequest {
   readonly globalPerHour: number;
 }
 
-/** A refusal of the rate, cooldown or concurrency guardrails. */
+/**
+ * A refusal of the rate, cooldown or concurrency guardrails.
+ *
+ * @example
+ * ```ts
+ * import type { Refusal } from '@aiops/runbook-executor';
+ * const r: Refusal = { code: 'cooldown', reason: 'restart-service ran on service:checkout 4m ago; its cooldown is 15m' };
+ * ```
+ */
 export interface Refusal {
   readonly code: string;
   readonly reason: string;

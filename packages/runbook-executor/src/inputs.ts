@@ -3,7 +3,15 @@ import type { Refusal } from './guardrails.js';
 import type { Runbook } from './runbook-schema.js';
 import { screenValue } from './value-screen.js';
 
-/** Validated parameter values of one plan. */
+/**
+ * Validated parameter values of one plan.
+ *
+ * @example
+ * ```ts
+ * import type { ParameterValues } from '@aiops/runbook-executor';
+ * const values: ParameterValues = { service: 'checkout', graceSeconds: 10 };
+ * ```
+ */
 export type ParameterValues = Readonly<Record<string, string | number | boolean>>;
 
 const validators = new WeakMap<Runbook['parameters'], (v: unknown) => ParameterCheck>();

@@ -24,7 +24,15 @@ const LocalDriverOptionsSchema = z.object({
   /** Between SIGTERM and SIGKILL when a process is stopped. */
   killGraceMs: z.number().int().nonnegative().default(5_000),
 });
-/** Options of {@link createLocalDriver}. */
+/**
+ * Options of {@link createLocalDriver}.
+ *
+ * @example
+ * ```ts
+ * import type { LocalDriverOptions } from '@aiops/runbook-executor';
+ * const options: LocalDriverOptions = { env: { PATH: '/usr/bin:/bin' }, allowedPrograms: ['node', 'systemctl'], killGraceMs: 3_000 };
+ * ```
+ */
 export type LocalDriverOptions = z.input<typeof LocalDriverOptionsSchema>;
 
 /**

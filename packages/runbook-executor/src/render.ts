@@ -5,7 +5,15 @@ import type { LoadedRunbook } from './repository.js';
 import type { Runbook } from './runbook-schema.js';
 import { renderTemplate } from './template.js';
 
-/** A runbook's target for one plan: its key (what cooldowns and idempotency are per) and SSM targets. */
+/**
+ * A runbook's target for one plan: its key (what cooldowns and idempotency are per) and SSM targets.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedTarget } from '@aiops/runbook-executor';
+ * const t: RenderedTarget = { key: 'tags:Service=checkout', targets: [{ Key: 'tag:Service', Values: ['checkout'] }] };
+ * ```
+ */
 export interface RenderedTarget {
   /** e.g. `service:checkout`, `instances:i-0abc`, `tags:Environment=prod,Service=checkout`. */
   readonly key: string;

@@ -1,6 +1,17 @@
 import type { Clock, Logger } from '@aiops/core';
 
-/** A document kept in the runbook repository, carried with the action so that exactly it runs. */
+/**
+ * A document kept in the runbook repository, carried with the action so that exactly it runs.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedDocument } from '@aiops/runbook-executor';
+ * const doc: RenderedDocument = {
+ *   path: 'documents/noop.yaml', content: 'schemaVersion: "2.2"\nmainSteps: []\n', format: 'YAML', documentType: 'Command',
+ *   digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+ * };
+ * ```
+ */
 export interface RenderedDocument {
   readonly path: string;
   readonly content: string;
@@ -25,7 +36,18 @@ export interface RenderedDocument {
  */
 export type RenderedAction = RenderedSsmCommand | RenderedSsmAutomation | RenderedLocal;
 
-/** A Run Command invocation, ready to send. */
+/**
+ * A Run Command invocation, ready to send.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedSsmCommand } from '@aiops/runbook-executor';
+ * const cmd: RenderedSsmCommand = {
+ *   type: 'ssm-command', documentName: 'AWS-RunShellScript', parameters: { commands: ['uptime'] },
+ *   instanceIds: ['i-0123456789abcdef0'], comment: 'aiops uptime', timeoutMs: 60_000,
+ * };
+ * ```
+ */
 export interface RenderedSsmCommand {
   readonly type: 'ssm-command';
   readonly documentName: string;
@@ -41,7 +63,17 @@ export interface RenderedSsmCommand {
   readonly timeoutMs: number;
 }
 
-/** An Automation execution, ready to start. */
+/**
+ * An Automation execution, ready to start.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedSsmAutomation } from '@aiops/runbook-executor';
+ * const restart: RenderedSsmAutomation = {
+ *   type: 'ssm-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0123456789abcdef0'] }, timeoutMs: 900_000,
+ * };
+ * ```
+ */
 export interface RenderedSsmAutomation {
   readonly type: 'ssm-automation';
   readonly documentName: string;
@@ -51,7 +83,15 @@ export interface RenderedSsmAutomation {
   readonly timeoutMs: number;
 }
 
-/** A local process: argv and environment, no shell. */
+/**
+ * A local process: argv and environment, no shell.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedLocal } from '@aiops/runbook-executor';
+ * const local: RenderedLocal = { type: 'local', argv: ['systemctl', 'restart', 'checkout'], env: {}, timeoutMs: 60_000 };
+ * ```
+ */
 export interface RenderedLocal {
   readonly type: 'local';
   readonly argv: readonly string[];
@@ -61,7 +101,15 @@ export interface RenderedLocal {
   readonly timeoutMs: number;
 }
 
-/** An execution outside this process that a restarted executor can find again. */
+/**
+ * An execution outside this process that a restarted executor can find again.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalRef } from '@aiops/runbook-executor';
+ * const ref: ExternalRef = { kind: 'ssm-command', id: '3b9c4a6e-1b2c-4d5e-8f90-123456789abc' };
+ * ```
+ */
 export interface ExternalRef {
   readonly kind: 'ssm-command' | 'ssm-automation';
   readonly id: string;
@@ -70,6 +118,16 @@ export interface ExternalRef {
 /**
  * What a driver gets besides the action: cancellation, time, where to note the external id as soon
  * as it exists (so a restart resumes instead of running twice), and where to report progress.
+ *
+ * @example
+ * ```ts
+ * import { silentLogger, systemClock } from '@aiops/core';
+ * import type { DriverContext } from '@aiops/runbook-executor';
+ * const ctx: DriverContext = {
+ *   planId: 'p1', signal: AbortSignal.timeout(60_000), clock: systemClock, logger: silentLogger,
+ *   deadline: Date.now() + 60_000, onStarted: async () => {}, onProgress: () => {},
+ * };
+ * ```
  */
 export interface DriverContext {
   readonly planId: string;

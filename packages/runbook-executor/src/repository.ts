@@ -43,14 +43,30 @@ export interface LoadedRunbook {
   readonly documents: Readonly<Record<string, SsmDocument>>;
 }
 
-/** What loading a repository found. */
+/**
+ * What loading a repository found.
+ *
+ * @example
+ * ```ts
+ * import type { RepositoryLoad } from '@aiops/runbook-executor';
+ * const broken = (load: RepositoryLoad) => load.issues.filter((i) => i.severity === 'error').length;
+ * ```
+ */
 export interface RepositoryLoad {
   readonly runbooks: readonly LoadedRunbook[];
   /** Every error and warning; a runbook with an error is not in `runbooks`. */
   readonly issues: readonly RunbookIssue[];
 }
 
-/** Options of {@link loadRunbookRepository}. */
+/**
+ * Options of {@link loadRunbookRepository}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadRepositoryOptions } from '@aiops/runbook-executor';
+ * const options: LoadRepositoryOptions = { runbooksDir: 'ops/runbooks' };
+ * ```
+ */
 export interface LoadRepositoryOptions {
   /** Folder of the runbook files; defaults to `runbooks`. */
   readonly runbooksDir?: string;

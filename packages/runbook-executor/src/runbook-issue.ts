@@ -43,7 +43,15 @@ export function formatIssue(issue: RunbookIssue): string {
   return `${where} ${issue.severity}${field}: ${issue.message}`;
 }
 
-/** A field path as zod and the YAML library give it. */
+/**
+ * A field path as zod and the YAML library give it.
+ *
+ * @example
+ * ```ts
+ * import type { FieldPath } from '@aiops/runbook-executor';
+ * const path: FieldPath = ['action', 'argv', 2];
+ * ```
+ */
 export type FieldPath = readonly (string | number)[];
 
 /** Joins a field path with dots, e.g. `action.argv.1`. */

@@ -6,14 +6,30 @@ import { KNOWN_AWS_DOCUMENTS, type SsmDocument, type SsmDocumentParameter } from
 import { parseTemplate, templateRefs } from './template.js';
 import { screenValue } from './value-screen.js';
 
-/** One problem the linter found, on a field of the runbook. */
+/**
+ * One problem the linter found, on a field of the runbook.
+ *
+ * @example
+ * ```ts
+ * import type { LintFinding } from '@aiops/runbook-executor';
+ * const f: LintFinding = { severity: 'error', path: ['action', 'argv'], message: 'runs a shell with -c' };
+ * ```
+ */
 export interface LintFinding {
   readonly severity: 'error' | 'warning';
   readonly path: FieldPath;
   readonly message: string;
 }
 
-/** How the linter reaches documents kept beside the runbook. */
+/**
+ * How the linter reaches documents kept beside the runbook.
+ *
+ * @example
+ * ```ts
+ * import type { DocumentLookup } from '@aiops/runbook-executor';
+ * const none: DocumentLookup = (path) => ({ error: `${path} is not available offline` });
+ * ```
+ */
 export type DocumentLookup = (path: string) => SsmDocument | { readonly error: string };
 
 const SHELLS = new Set([

@@ -81,7 +81,15 @@ export const RunbookActionSchema = z.discriminatedUnion('type', [
   SsmAutomationActionSchema,
   LocalActionSchema,
 ]);
-/** See {@link RunbookActionSchema}. */
+/**
+ * See {@link RunbookActionSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RunbookAction } from '@aiops/runbook-executor';
+ * const kind = (a: RunbookAction) => (a.type === 'local' ? a.argv[0] : a.document.name);
+ * ```
+ */
 export type RunbookAction = z.output<typeof RunbookActionSchema>;
 
 /**
@@ -116,7 +124,15 @@ export const RunbookTargetSchema = z
       ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must have 1 to 5 tags' });
     }
   });
-/** See {@link RunbookTargetSchema}. */
+/**
+ * See {@link RunbookTargetSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RunbookTarget } from '@aiops/runbook-executor';
+ * const byTag: RunbookTarget = { tags: { Service: '{{ service }}' } };
+ * ```
+ */
 export type RunbookTarget = z.output<typeof RunbookTargetSchema>;
 
 const RollbackSchema = z.strictObject({
@@ -149,9 +165,25 @@ export const OnFailureSchema = z
   .transform(
     (v): OnFailure => (v === 'escalate' || !v.rollback ? { escalate: true } : { escalate: true, rollback: v.rollback }),
   );
-/** A rollback runbook, see {@link OnFailureSchema}. */
+/**
+ * A rollback runbook, see {@link OnFailureSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RollbackSpec } from '@aiops/runbook-executor';
+ * const undo: RollbackSpec = { runbook: 'rollback-deployment', parameters: { service: '{{ service }}' }, when: ['unverified'] };
+ * ```
+ */
 export type RollbackSpec = z.output<typeof RollbackSchema>;
-/** See {@link OnFailureSchema}. */
+/**
+ * See {@link OnFailureSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { OnFailure } from '@aiops/runbook-executor';
+ * const fallback: OnFailure = { escalate: true, rollback: { runbook: 'restart-service', parameters: { service: '{{ service }}' }, when: ['failed'] } };
+ * ```
+ */
 export interface OnFailure {
   readonly escalate: true;
   readonly rollback?: RollbackSpec;
@@ -215,9 +247,25 @@ export const RunbookSchema = z
     timeoutMs: timeout,
     ...(verify ? { verify: { withinMs: verify.within } } : {}),
   }));
-/** A validated runbook. See {@link RunbookSchema}. */
+/**
+ * A validated runbook. See {@link RunbookSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Runbook } from '@aiops/runbook-executor';
+ * const needsHuman = (r: Runbook) => r.approval === 'required' || r.risk === 'high';
+ * ```
+ */
 export type Runbook = z.output<typeof RunbookSchema>;
-/** A runbook as written, before defaults and durations are resolved. */
+/**
+ * A runbook as written, before defaults and durations are resolved.
+ *
+ * @example
+ * ```ts
+ * import type { RunbookInput } from '@aiops/runbook-executor';
+ * const written: RunbookInput = { id: 'noop', title: 'Noop', risk: 'low', cooldown: '5m', action: { type: 'local', argv: ['true'] } };
+ * ```
+ */
 export type RunbookInput = z.input<typeof RunbookSchema>;
 
 /**

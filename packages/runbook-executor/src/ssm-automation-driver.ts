@@ -15,7 +15,15 @@ import { type SsmDriverOptions, SsmDriverOptionsSchema, type SsmTuning } from '.
 
 const SUCCEEDED = new Set(['Success', 'CompletedWithSuccess']);
 const FAILED = new Set(['Failed', 'CompletedWithFailure', 'Rejected', 'Exited', 'ChangeCalendarOverrideRejected']);
-/** Statuses in which an automation waits for someone or something: reported as progress. */
+/**
+ * Statuses in which an automation waits for someone or something: reported as progress.
+ *
+ * @example
+ * ```ts
+ * import { AUTOMATION_WAITING_STATES } from '@aiops/runbook-executor';
+ * AUTOMATION_WAITING_STATES.has('PendingApproval'); // true
+ * ```
+ */
 export const AUTOMATION_WAITING_STATES: ReadonlySet<string> = new Set([
   'PendingApproval',
   'Waiting',

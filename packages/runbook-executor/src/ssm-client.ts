@@ -23,7 +23,16 @@ export const SsmClientOptionSchema = z.union([
   z.object({ client: z.never().optional(), clientConfig: z.record(z.string(), z.unknown()) }),
 ]);
 
-/** An SSM client and whether this package made it (and so must destroy it). */
+/**
+ * An SSM client and whether this package made it (and so must destroy it).
+ *
+ * @example
+ * ```ts
+ * import { openSsm, type SsmConnection } from '@aiops/runbook-executor';
+ * const ssm: SsmConnection = openSsm({ clientConfig: { region: 'eu-west-1' } });
+ * ssm.owned; // true: close() destroys the client
+ * ```
+ */
 export interface SsmConnection {
   readonly client: SSMClient;
   readonly owned: boolean;

@@ -120,7 +120,15 @@ export function parseSsmDocument(
   };
 }
 
-/** What the linter knows of an AWS-owned document it cannot read from the repository. */
+/**
+ * What the linter knows of an AWS-owned document it cannot read from the repository.
+ *
+ * @example
+ * ```ts
+ * import type { KnownAwsDocument } from '@aiops/runbook-executor';
+ * const shellOnly = (d: KnownAwsDocument) => d.shell;
+ * ```
+ */
 export interface KnownAwsDocument {
   readonly documentType: 'Command' | 'Automation';
   /** Its parameters run as shell code: no runbook parameter may flow into them. */

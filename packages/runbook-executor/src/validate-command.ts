@@ -63,7 +63,15 @@ valid runbook, with its SSM documents. Exit code 0 when valid, 1 when not, 2 on 
   --json          print the report as JSON
 `;
 
-/** Where {@link runRunbooksCli} writes. */
+/**
+ * Where {@link runRunbooksCli} writes.
+ *
+ * @example
+ * ```ts
+ * import type { CliIo } from '@aiops/runbook-executor';
+ * const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+ * ```
+ */
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;

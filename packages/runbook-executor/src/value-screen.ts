@@ -1,7 +1,23 @@
-/** Longest string parameter value the screen lets through, unless the executor sets another. */
+/**
+ * Longest string parameter value the screen lets through, unless the executor sets another.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_VALUE_LENGTH, screenValue } from '@aiops/runbook-executor';
+ * screenValue('note', 'x'.repeat(DEFAULT_MAX_VALUE_LENGTH + 1)) !== undefined; // true
+ * ```
+ */
 export const DEFAULT_MAX_VALUE_LENGTH = 256;
 
-/** Why {@link screenValue} refused a value. */
+/**
+ * Why {@link screenValue} refused a value.
+ *
+ * @example
+ * ```ts
+ * import type { ScreenFinding } from '@aiops/runbook-executor';
+ * const f: ScreenFinding = { name: 'service', message: 'a shell metacharacter (";")' };
+ * ```
+ */
 export interface ScreenFinding {
   /** The parameter. */
   readonly name: string;
@@ -79,7 +95,16 @@ export function screenValues(
   return out;
 }
 
-/** Values a pattern meant to keep shells safe must refuse; used to lint runbook and document patterns. */
+/**
+ * Values a pattern meant to keep shells safe must refuse; used to lint runbook and document patterns.
+ *
+ * @example
+ * ```ts
+ * import { HOSTILE_PROBES } from '@aiops/runbook-executor';
+ * const safe = (re: RegExp) => HOSTILE_PROBES.every((p) => !re.test(p));
+ * safe(/^[a-z0-9-]{1,64}$/); // true
+ * ```
+ */
 export const HOSTILE_PROBES: readonly string[] = [
   'a;b',
   'a&&b',

@@ -1,6 +1,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, createSsmAutomationDriver, type RenderedSsmAutomation } from '../src/index.js';
+import { createSsmAutomationDriver, type RenderedSsmAutomation } from '../src/index.js';
+import { clientToken } from '../src/ssm-automation-driver.js';
 import { driverContext } from './support/driver-context.js';
 import { type SsmServer, ssmClientConfig, startSsmServer } from './support/ssm-server.js';
 
