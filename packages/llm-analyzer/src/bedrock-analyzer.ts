@@ -5,13 +5,14 @@ import {
   type Analyzer,
   abortReason,
   describeError,
+  type Incident,
   parseOptions,
   type StepContext,
   silentLogger,
 } from '@aiops/core';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { AnalysisMemory } from './analysis-memory.js';
+import { AnalysisMemory, type PastAnalysis } from './analysis-memory.js';
 import type { BedrockAnalyzerEvent } from './bedrock-events.js';
 import { type BedrockAnalyzerOptions, BedrockAnalyzerOptionsSchema } from './bedrock-options.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
@@ -45,6 +46,21 @@ export interface BedrockAnalyzer extends Analyzer {
   circuit(): CircuitState;
   /** Destroys the client if the analyzer created it. Idempotent. */
   stop(): void;
+}
+
+/** An incident the host passed as history, shown like a remembered analysis. */
+function pastOf(h: Incident, fingerprint: string): PastAnalysis {
+  return {
+    fingerprint: h.fingerprint,
+    epoch: h.epoch,
+    at: h.resolvedAt ?? h.updatedAt,
+    title: h.title,
+    kinds: [...new Set(h.findings.map((f) => f.kind))],
+    summary: h.title,
+    probableCause: h.resolution ? `resolved (${h.resolution})` : h.status,
+    runbookId: null,
+    sameFingerprint: h.fingerprint === fingerprint,
+  };
 }
 
 // Tokens kept free in each request for the prompt scaffolding and one repair turn.
@@ -200,7 +216,10 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
       const ranked = rankRunbooks(offered, facts)
         .filter((s) => !s.excluded)
         .map((s) => s.runbook);
-      const past = await memory.similar(ctx.store, incident, opts.context.maxHistory);
+      const past = [
+        ...(await memory.similar(ctx.store, incident, opts.context.maxHistory)),
+        ...(request.history ?? []).map((h) => pastOf(h, incident.fingerprint)),
+      ];
       const tools = opts.investigation.maxSteps > 0 ? opts.investigation.tools : [];
       const fence = dataFence();
       const system = systemPrompt(fence.tag, tools.length > 0 ? opts.investigation.maxSteps : 0);

@@ -234,6 +234,12 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
     expect(prompt).toContain('"sameFingerprint":true');
   });
 
+  it('shows the history the host passes as past incidents too', async () => {
+    const earlier = makeIncident({ epoch: 1, status: 'resolved', title: 'checkout error rate 41% last Tuesday' });
+    await analyzer().analyze({ incident: { ...incident, epoch: 2 }, history: [earlier] }, realStep());
+    expect(promptOf(server.requests[0]!)).toContain('checkout error rate 41% last Tuesday');
+  });
+
   it('never destroys an injected client, and validates its options eagerly', async () => {
     const client = server.client();
     const a = createBedrockAnalyzer({ modelId: MODEL, client, catalog: exampleCatalog() });

@@ -679,6 +679,76 @@ const DEFS: Def[] = [
       ];
     },
   },
+  // ---------------------------------------------------------------- written after tuning, kept as held out
+  {
+    id: 'memory-leak-checkout-ecs',
+    description:
+      'checkout leaks memory: its ECS memory use climbs for ten minutes and the JVM starts failing with OutOfMemoryError',
+    expect: 'restart-service',
+    build: (r) => {
+      const s = ecs('checkout');
+      return [
+        ...base(r, s),
+        ...metric(
+          'AWS/ECS',
+          'MemoryUtilization',
+          { ClusterName: 'prod', ServiceName: 'checkout' },
+          METRICS_FROM,
+          55,
+          shape(r, 45, 2, 45, (m) => 60 + m * 4),
+          'Percent',
+        ),
+        ...errs(r, s, 40, [
+          'java.lang.OutOfMemoryError: Java heap space',
+          'GC overhead limit exceeded in request handler',
+        ]),
+      ];
+    },
+  },
+  {
+    id: 'alarm-and-5xx-orders-api',
+    description: 'the orders-api 5xx alarm fires while its logs fill with 502s from a wedged worker',
+    expect: 'restart-service',
+    build: (r) => {
+      const s = ecs('orders-api');
+      return [
+        ...base(r, s),
+        ...errs(r, s, 60, [
+          'POST /api/orders 502 30000ms worker did not respond',
+          'request timeout after 30000ms: worker wedged',
+        ]),
+        alarm(
+          AT + 2 * MIN,
+          'orders-api-5xx',
+          'ALARM',
+          'Threshold Crossed: 1 datapoint [88.0] was greater than the threshold (25.0).',
+          {
+            namespace: 'AWS/ApplicationELB',
+            name: 'HTTPCode_Target_5XX_Count',
+            dimensions: { LoadBalancer: 'app/orders-api/1c2d' },
+          },
+        ),
+      ];
+    },
+  },
+  {
+    id: 'disk-alarm-only',
+    description: 'only the CloudWatch agent disk alarm of an instance fires: the root volume is 97% full',
+    expect: 'free-disk-space',
+    build: () => [
+      alarm(
+        AT,
+        'i-0e1f2a3b4c5d6e7f8-root-disk-above-95',
+        'ALARM',
+        'Threshold Crossed: 1 datapoint [97.2] was greater than the threshold (95.0).',
+        {
+          namespace: 'CWAgent',
+          name: 'disk_used_percent',
+          dimensions: { InstanceId: 'i-0e1f2a3b4c5d6e7f8', path: '/', device: 'xvda1', fstype: 'ext4' },
+        },
+      ),
+    ],
+  },
   // ---------------------------------------------------------------- no runbook
   {
     id: 'brief-blip-recovers',
