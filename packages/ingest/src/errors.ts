@@ -10,6 +10,7 @@ import { AiopsError, type AiopsErrorOptions } from '@aiops/core';
  * | `AWS_REJECTED` | no | AWS refused the request itself (a missing stream, bad credentials, a bad parameter) |
  * | `LEASE_LOST` | no | another worker took a shard lease, or it could not be renewed in time: stop processing that shard |
  * | `RECORD_TOO_LARGE` | no | a record the producer was given exceeds a Kinesis limit |
+ * | `RECORD_INVALID` | no | a record the producer was given is malformed (partition key, hash key), or came after `stop()` |
  * | `FIREHOSE_REJECTED` | no | a Firehose delivery request was refused (bad access key, bad body) |
  *
  * @example
@@ -24,6 +25,7 @@ export type IngestErrorCode =
   | 'AWS_REJECTED'
   | 'LEASE_LOST'
   | 'RECORD_TOO_LARGE'
+  | 'RECORD_INVALID'
   | 'FIREHOSE_REJECTED';
 
 /**

@@ -46,3 +46,12 @@ export type {
   LeaseCoordinatorStats,
 } from './leases/lease-coordinator.js';
 export { createDynamoDbLeaseCoordinator } from './leases/lease-coordinator.js';
+export type {
+  KinesisProducer,
+  ProducerRecord,
+  ProducerStats,
+  PutOutcome,
+} from './producer/producer.js';
+export { createKinesisProducer } from './producer/producer.js';
+export type { KinesisProducerOptions } from './producer/producer-options.js';
+export { KINESIS_LIMITS } from './producer/producer-options.js';
