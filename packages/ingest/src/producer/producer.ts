@@ -363,15 +363,15 @@ class Producer implements KinesisProducer {
     batch.forEach((e, i) => {
       const r = results[i];
       if (r?.SequenceNumber && r.ShardId && !r.ErrorCode) {
-        e.users.forEach((u, sub) =>
+        for (const [sub, u] of e.users.entries()) {
           u.resolve({
             status: 'written',
-            shardId: r.ShardId!,
-            sequenceNumber: r.SequenceNumber!,
+            shardId: r.ShardId,
+            sequenceNumber: r.SequenceNumber,
             ...(e.aggregated ? { subSequenceNumber: sub } : {}),
             attempts: e.attempts,
-          }),
-        );
+          });
+        }
         return;
       }
       const code = r?.ErrorCode ?? 'MissingResult';
