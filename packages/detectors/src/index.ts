@@ -22,7 +22,7 @@ export type {
 export { createTemplateMiner, TemplateMinerOptionsSchema } from './logs/template-miner.js';
 export type { TemplateSpikeOptions, TemplateSpikeState } from './logs/template-spike.js';
 export { createTemplateSpikeDetector, TemplateSpikeOptionsSchema } from './logs/template-spike.js';
-export type { AdaptiveDetectorOptions, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
+export type { AdaptiveDetectorOptions, AdaptiveProfile, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
 export {
   AdaptiveDetectorOptionsSchema,
   adaptiveModel,

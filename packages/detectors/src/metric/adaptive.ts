@@ -102,7 +102,8 @@ export function rangeNoveltyModel(options: { margin?: number; minPoints?: number
 
 /**
  * The default metric model: a mean shift (spikes, level shifts) and a daily seasonal baseline, each
- * calibrated by its rarity on that series, and range novelty, combined by their maximum. One configuration for every series; it is what
+ * calibrated by its rarity on that series, and range novelty, combined by their maximum. See
+ * {@link AdaptiveDetectorOptionsSchema} for the `quiet` profile. One configuration for every series; it is what
  * `pnpm bench:nab` measures.
  *
  * @example
@@ -113,9 +114,16 @@ export function rangeNoveltyModel(options: { margin?: number; minPoints?: number
  * model.update(s, Date.now(), 42);
  * ```
  */
-export function adaptiveModel(): ScoreModel<unknown> {
+export function adaptiveModel(options: { profile?: AdaptiveProfile } = {}): ScoreModel<unknown> {
+  const quiet = options.profile === 'quiet';
+  const minRaw = quiet ? 0.5 : 0;
+  const seasonal = quiet ? seasonalModel() : seasonalModel({ minPeriods: 0, pooledVarianceFloor: 0 });
   return ensembleModel(
-    [rarityModel(meanShiftModel({ alpha: 0.01 })), rarityModel(seasonalModel()), rangeNoveltyModel({ margin: 0.1 })],
+    [
+      rarityModel(meanShiftModel({ alpha: 0.01 }), { minRaw }),
+      rarityModel(seasonal, { minRaw }),
+      rangeNoveltyModel({ margin: 0.1 }),
+    ],
     { kind: 'anomaly', combine: 'max' },
   );
 }
@@ -133,7 +141,17 @@ export const AdaptiveDetectorOptionsSchema = MetricDetectorOptionsSchema.extend(
   name: z.string().min(1).default('adaptive'),
   /** The corpus-wide threshold NAB's standard profile chose for this model (0.773), rounded down. */
   threshold: z.number().gt(0).max(1).default(0.75),
+  /**
+   * `benchmark`, the configuration NAB scores: it trusts rarity alone, so it also alarms on the first
+   * record values of a noisy series and on seasonal slots it has seen only once. `quiet` ignores rare
+   * values that are weak in their own model's terms (under a 3σ shift of the recent mean or a 4σ
+   * seasonal deviation) and judges seasonality only after a whole day: far fewer alarms on noise.
+   */
+  profile: z.enum(['benchmark', 'quiet']).default('benchmark'),
 });
+
+/** See {@link AdaptiveDetectorOptionsSchema}'s `profile`. */
+export type AdaptiveProfile = 'benchmark' | 'quiet';
 /** See {@link AdaptiveDetectorOptionsSchema}. */
 export type AdaptiveDetectorOptions = z.input<typeof AdaptiveDetectorOptionsSchema>;
 
@@ -149,6 +167,6 @@ export type AdaptiveDetectorOptions = z.input<typeof AdaptiveDetectorOptionsSche
  * ```
  */
 export function createAdaptiveDetector(options: AdaptiveDetectorOptions = {}): MetricDetector<unknown> {
-  const o = parseOptions(AdaptiveDetectorOptionsSchema, options, 'createAdaptiveDetector');
-  return createMetricDetector(adaptiveModel(), o);
+  const { profile, ...o } = parseOptions(AdaptiveDetectorOptionsSchema, options, 'createAdaptiveDetector');
+  return createMetricDetector(adaptiveModel({ profile }), o);
 }

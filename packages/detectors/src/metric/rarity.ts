@@ -15,7 +15,12 @@ export const RarityOptionsSchema = z.object({
   /** After this many points, the histogram's counts are halved: older history weighs less. */
   historyPoints: z.number().int().min(100).default(5_000),
   /** Points learned before scoring. */
-  minPoints: z.number().int().nonnegative().default(50),
+  minPoints: z.number().int().nonnegative().default(150),
+  /**
+   * Raw scores below this score 0 however rare they are: a record that is still small in the inner
+   * model's own terms (where 0.5 is its alarm point) does not count. 0 trusts rarity alone.
+   */
+  minRaw: z.number().min(0).max(1).default(0),
 });
 /** See {@link RarityOptionsSchema}. */
 export type RarityOptions = z.input<typeof RarityOptionsSchema>;
@@ -60,7 +65,8 @@ export function rarityModel<S>(inner: ScoreModel<S>, options: RarityOptions = {}
       const b = binOf(raw);
       let atLeast = 0;
       for (let i = b; i < BINS; i++) atLeast += s.h[i]!;
-      const score = s.n < o.minPoints ? 0 : 1 - Math.log(atLeast + 1) / Math.log(s.n + 1);
+      let score = s.n < o.minPoints ? 0 : 1 - Math.log(atLeast + 1) / Math.log(s.n + 1);
+      if (raw < o.minRaw) score = 0;
       s.h[b]!++;
       s.n++;
       if (s.n >= o.historyPoints) {

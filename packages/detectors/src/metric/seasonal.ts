@@ -24,6 +24,10 @@ export const SeasonalModelOptionsSchema = z.object({
   alpha: z.number().gt(0).lt(1).default(0.1),
   /** Points a slot must have learned before it scores. */
   minPointsPerSlot: z.number().int().positive().default(3),
+  /** Whole periods a series must have been watched before it scores. */
+  minPeriods: z.number().nonnegative().default(1),
+  /** Share of the variance pooled over all slots below which a slot's own variance is not trusted. */
+  pooledVarianceFloor: z.number().min(0).max(1).default(0.25),
   /** Standard deviations from the slot's mean where the score reaches 0.5. */
   zThreshold: z.number().positive().default(4),
   /** Deviations clipped to this many standard deviations when learning. */
@@ -34,6 +38,10 @@ export type SeasonalModelOptions = z.input<typeof SeasonalModelOptionsSchema>;
 
 /** Per-series state of {@link seasonalModel}: per-slot count, mean and variance, and the last slot. */
 export interface SeasonalState {
+  /** Event time of the first point. */
+  t0: number;
+  /** Pooled variance of the residuals of all slots, which steadies a slot that has seen few points. */
+  pv: number;
   n: number[];
   m: number[];
   v: number[];
@@ -58,8 +66,16 @@ export function seasonalModel(options: SeasonalModelOptions = {}): ScoreModel<Se
   const slotMs = o.periodMs / o.slots;
   return defineScoreModel<SeasonalState>({
     kind: 'seasonal-deviation',
-    init: () => ({ n: new Array(o.slots).fill(0), m: new Array(o.slots).fill(0), v: new Array(o.slots).fill(0), k: 0 }),
+    init: () => ({
+      t0: Number.NaN,
+      pv: 0,
+      n: new Array(o.slots).fill(0),
+      m: new Array(o.slots).fill(0),
+      v: new Array(o.slots).fill(0),
+      k: 0,
+    }),
     update(s, t, x) {
+      if (!(s.t0 <= t)) s.t0 = t;
       const k = Math.floor((((t % o.periodMs) + o.periodMs) % o.periodMs) / slotMs) % o.slots;
       s.k = k;
       const n = s.n[k]!;
@@ -70,16 +86,20 @@ export function seasonalModel(options: SeasonalModelOptions = {}): ScoreModel<Se
       }
       const m = s.m[k]!;
       const v = s.v[k]!;
-      const sd = stdFloor(m, v);
+      // A slot that has seen few points may underestimate its spread: the pooled variance sets a floor.
+      const sd = stdFloor(m, Math.max(v, o.pooledVarianceFloor * s.pv));
       let d = x - m;
       const zv = Math.abs(d) / sd;
-      if (n >= o.minPointsPerSlot && zv > o.clipZ) d = Math.sign(d) * o.clipZ * sd;
+      const scoring = n >= o.minPointsPerSlot && t - s.t0 >= o.minPeriods * o.periodMs;
+      // Clipping only once the slot scores: while it learns, every point is normal by definition.
+      if (scoring && zv > o.clipZ) d = Math.sign(d) * o.clipZ * sd;
       // The first points of a slot learn fast (a running mean), then settle to alpha.
       const a = Math.max(o.alpha, 1 / (n + 1));
       s.m[k] = m + a * d;
       s.v[k] = (1 - a) * (v + a * d * d);
       s.n[k] = n + 1;
-      return n >= o.minPointsPerSlot ? halfAt(zv, o.zThreshold) : 0;
+      s.pv += 0.01 * (d * d - s.pv);
+      return scoring ? halfAt(zv, o.zThreshold) : 0;
     },
     expected: (s) => (s.n[s.k]! > 0 ? s.m[s.k] : undefined),
   });
@@ -113,6 +133,16 @@ export type SeasonalDetectorOptions = z.input<typeof SeasonalDetectorOptionsSche
  */
 export function createSeasonalDetector(options: SeasonalDetectorOptions = {}): MetricDetector<SeasonalState> {
   const o = parseOptions(SeasonalDetectorOptionsSchema, options, 'createSeasonalDetector');
-  const { periodMs, slots, alpha, minPointsPerSlot, zThreshold, clipZ, ...base } = o;
-  return createMetricDetector(seasonalModel({ periodMs, slots, alpha, minPointsPerSlot, zThreshold, clipZ }), base);
+  const { periodMs, slots, alpha, minPointsPerSlot, minPeriods, pooledVarianceFloor, zThreshold, clipZ, ...base } = o;
+  const model = seasonalModel({
+    periodMs,
+    slots,
+    alpha,
+    minPointsPerSlot,
+    minPeriods,
+    pooledVarianceFloor,
+    zThreshold,
+    clipZ,
+  });
+  return createMetricDetector(model, base);
 }
