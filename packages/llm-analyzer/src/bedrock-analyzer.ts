@@ -5,30 +5,26 @@ import {
   type Analyzer,
   abortReason,
   describeError,
-  type Incident,
   parseOptions,
   type StepContext,
   silentLogger,
 } from '@aiops/core';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { AnalysisMemory, type PastAnalysis } from './analysis-memory.js';
+import { AnalysisMemory } from './analysis-memory.js';
 import type { BedrockAnalyzerEvent } from './bedrock-events.js';
 import { type BedrockAnalyzerOptions, BedrockAnalyzerOptionsSchema } from './bedrock-options.js';
+import { preparePrompt } from './bedrock-prompt.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ConcurrencyLimiter } from './concurrency.js';
-import { buildContext } from './context-builder.js';
-import { ReplyInvalidError, runConversation, type Usage } from './conversation.js';
+import { runConversation, type Usage } from './conversation.js';
 import { sendConverse } from './converse-call.js';
-import { LlmAnalyzerError } from './errors.js';
+import { LlmAnalyzerError, ReplyInvalidError } from './errors.js';
 import { incidentFacts } from './incident-facts.js';
 import { createOfflineAnalyzer } from './offline-analyzer.js';
-import { dataFence, systemPrompt, userPrompt } from './prompt.js';
 import { checkProposal } from './proposal-guard.js';
 import { createRedactor } from './redactor.js';
-import { reportTool } from './report-tool.js';
 import { withRetry } from './retry.js';
-import { rankRunbooks } from './runbook-ranker.js';
 import { createTokenCounter } from './token-counter.js';
 
 /**
@@ -47,24 +43,6 @@ export interface BedrockAnalyzer extends Analyzer {
   /** Destroys the client if the analyzer created it. Idempotent. */
   stop(): void;
 }
-
-/** An incident the host passed as history, shown like a remembered analysis. */
-function pastOf(h: Incident, fingerprint: string): PastAnalysis {
-  return {
-    fingerprint: h.fingerprint,
-    epoch: h.epoch,
-    at: h.resolvedAt ?? h.updatedAt,
-    title: h.title,
-    kinds: [...new Set(h.findings.map((f) => f.kind))],
-    summary: h.title,
-    probableCause: h.resolution ? `resolved (${h.resolution})` : h.status,
-    runbookId: null,
-    sameFingerprint: h.fingerprint === fingerprint,
-  };
-}
-
-// Tokens kept free in each request for the prompt scaffolding and one repair turn.
-const RESERVED_TOKENS = 700;
 
 /**
  * Creates an analyzer that explains incidents with a model on Amazon Bedrock (Converse API) and may
@@ -210,32 +188,15 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
     try {
       release = await limiter.acquire(ctx.signal);
       const facts = incidentFacts(incident);
-      const offered = (catalog?.list() ?? []).filter(
-        (r) => !opts.allowedRunbooks || opts.allowedRunbooks.includes(r.id),
-      );
-      const ranked = rankRunbooks(offered, facts)
-        .filter((s) => !s.excluded)
-        .map((s) => s.runbook);
-      const past = [
-        ...(await memory.similar(ctx.store, incident, opts.context.maxHistory)),
-        ...(request.history ?? []).map((h) => pastOf(h, incident.fingerprint)),
-      ];
-      const tools = opts.investigation.maxSteps > 0 ? opts.investigation.tools : [];
-      const fence = dataFence();
-      const system = systemPrompt(fence.tag, tools.length > 0 ? opts.investigation.maxSteps : 0);
-      const overhead =
-        counter.count(system) + counter.count(JSON.stringify(reportTool(ranked.map((r) => r.id)))) + RESERVED_TOKENS;
-      const context = buildContext({
-        incident,
-        runbooks: ranked,
-        history: past,
-        redactor,
+      const { system, prompt, context, tools } = await preparePrompt({
+        request,
+        catalog,
+        facts,
+        store: ctx.store,
+        memory,
         counter,
-        limits: opts.context,
-        budgetTokens: Math.max(
-          500,
-          opts.budget.maxInputTokens - overhead - (tools.length > 0 ? opts.budget.investigationTokens : 0),
-        ),
+        redactor,
+        options: opts,
       });
       const guard = guardOptions(request);
       let accepted: Analysis['proposedAction'] = null;
@@ -268,7 +229,7 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
             return out;
           }),
         system,
-        prompt: userPrompt(context, fence),
+        prompt,
         runbookIds: context.runbooks.map((r) => r.id),
         tools,
         maxSteps: opts.investigation.maxSteps,

@@ -8,7 +8,7 @@ import type {
   ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
-import { LlmAnalyzerError } from './errors.js';
+import { ReplyInvalidError } from './errors.js';
 import type { InvestigationContext, InvestigationTool } from './investigation-tool.js';
 import type { Redactor } from './redactor.js';
 import { parseReport, REPORT_TOOL_NAME, type Report, reportTool } from './report-tool.js';
@@ -45,26 +45,6 @@ export interface ConversationResult {
   readonly repaired: boolean;
 }
 
-/**
- * The model never produced an acceptable report, even after the repair turn. Its `usage` says what
- * the attempt cost; the Bedrock analyzer answers with its fallback instead.
- *
- * @example
- * ```ts
- * import { ReplyInvalidError } from '@aiops/llm-analyzer';
- * const err = new ReplyInvalidError('answer with a tool call, not prose', { inputTokens: 900, outputTokens: 40 });
- * err.code; // 'MODEL_REPLY_INVALID'
- * ```
- */
-export class ReplyInvalidError extends LlmAnalyzerError {
-  readonly usage: Usage;
-  constructor(message: string, usage: Usage) {
-    super('MODEL_REPLY_INVALID', message, { retryable: false });
-    this.name = 'ReplyInvalidError';
-    this.usage = usage;
-  }
-}
-
 /** Everything {@link runConversation} needs. */
 export interface ConversationInput {
   readonly send: (input: Omit<ConverseCommandInput, 'modelId'>) => Promise<ConverseResponse>;
@@ -91,8 +71,7 @@ export interface ConversationInput {
  */
 export async function runConversation(input: ConversationInput): Promise<ConversationResult> {
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  const report = reportTool(input.runbookIds);
-  const toolSpecs: Tool[] = [report, ...input.tools.map(toolSpecOf)];
+  const specs = toolSpecs(input.runbookIds, input.tools);
   const messages: Message[] = [{ role: 'user', content: [{ text: input.prompt }] }];
   let steps = 0;
   let toolCalls = 0;
@@ -111,7 +90,7 @@ export async function runConversation(input: ConversationInput): Promise<Convers
       system: [{ text: input.system }],
       messages,
       inferenceConfig: input.inference,
-      toolConfig: { tools: toolSpecs, toolChoice },
+      toolConfig: { tools: specs, toolChoice },
     });
     calls++;
     usage.inputTokens += out.usage?.inputTokens ?? 0;
@@ -161,6 +140,11 @@ export async function runConversation(input: ConversationInput): Promise<Convers
     });
     steps = input.maxSteps; // no more investigation after a repair request
   }
+}
+
+/** The tools of a conversation: `report_analysis` for these runbook ids, then the investigation tools. */
+export function toolSpecs(runbookIds: readonly string[], tools: readonly InvestigationTool[]): Tool[] {
+  return [reportTool(runbookIds), ...tools.map(toolSpecOf)];
 }
 
 function toolSpecOf(tool: InvestigationTool): Tool {

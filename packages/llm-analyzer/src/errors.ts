@@ -146,3 +146,23 @@ export function toModelCallError(err: unknown, modelId: string): ModelCallError 
   }
   return new ModelCallError('MODEL_REQUEST_INVALID', modelId, message, { ...info, retryable: false });
 }
+
+/**
+ * The model never produced an acceptable report, even after the repair turn. Its `usage` says what
+ * the attempt cost; the Bedrock analyzer answers with its fallback instead.
+ *
+ * @example
+ * ```ts
+ * import { ReplyInvalidError } from '@aiops/llm-analyzer';
+ * const err = new ReplyInvalidError('answer with a tool call, not prose', { inputTokens: 900, outputTokens: 40 });
+ * err.code; // 'MODEL_REPLY_INVALID'
+ * ```
+ */
+export class ReplyInvalidError extends LlmAnalyzerError {
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  constructor(message: string, usage: { readonly inputTokens: number; readonly outputTokens: number }) {
+    super('MODEL_REPLY_INVALID', message, { retryable: false });
+    this.name = 'ReplyInvalidError';
+    this.usage = usage;
+  }
+}
