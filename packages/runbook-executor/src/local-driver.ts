@@ -70,10 +70,16 @@ function runProcess(
     });
   }
   const base = ctx.root ?? o.cwd;
+  if (base === undefined) {
+    // Relative paths in argv would resolve against wherever the host happens to run.
+    return Promise.resolve({
+      status: 'failed',
+      reason:
+        'local runbooks run in the catalog folder, and this catalog has none: use a folder or Git catalog, or set the local driver cwd',
+    });
+  }
   let cwd = base;
   if (action.cwd !== undefined) {
-    if (base === undefined)
-      return Promise.resolve({ status: 'failed', reason: 'the runbook sets cwd but the catalog has no folder' });
     cwd = resolve(base, action.cwd);
     if (cwd !== resolve(base) && !cwd.startsWith(resolve(base) + sep)) {
       return Promise.resolve({ status: 'failed', reason: 'cwd leaves the catalog folder' });
@@ -98,7 +104,7 @@ function runProcess(
       env: { ...o.env, ...action.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
-      ...(cwd === undefined ? {} : { cwd }),
+      cwd,
     });
     const killGroup = (sig: NodeJS.Signals): void => {
       try {

@@ -94,6 +94,14 @@ describe('local process driver', () => {
     expect(outcome.output).toContain('line 1999');
   });
 
+  it('refuses to run without a folder to run in', async () => {
+    const outcome = await createLocalDriver().run(local(['node', 'scripts/x.mjs']), driverContext({ root: undefined }));
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('local runbooks run in the catalog folder'),
+    });
+  });
+
   it('refuses programs outside allowedPrograms and reports programs that do not exist', async () => {
     expect(
       await createLocalDriver({ allowedPrograms: ['systemctl'] }).run(local(['node', '-e', '1']), driverContext()),

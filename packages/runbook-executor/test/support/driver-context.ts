@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { silentLogger, systemClock } from '@aiops/core';
 import type { DriverContext, ExternalRef } from '../../src/index.js';
 
@@ -14,6 +15,7 @@ export function driverContext(overrides: Partial<DriverContext> = {}): DriverCon
     clock: systemClock,
     logger: silentLogger,
     deadline: Date.now() + 30_000,
+    root: tmpdir(),
     async onStarted(external) {
       started.push(external);
     },

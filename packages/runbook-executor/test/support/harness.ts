@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import {
   type ActionPlan,
   type Clock,
@@ -22,14 +23,14 @@ import { memoryRepo } from './repo.js';
 /** A catalog over files held in memory, with a folder root for local runbooks. */
 export function memoryCatalog(
   files: Record<string, string>,
-  root?: string,
+  root: string = tmpdir(),
 ): RunbookCatalog & { files: Record<string, string>; bump(): void } {
   let revision = 1;
   const catalog = createCatalog(
     { name: 'memory', pollIntervalMs: 60_000 },
     {
       revision: async () => `r${revision}`,
-      snapshot: async (rev) => ({ revision: rev, files: memoryRepo(files), ...(root ? { root } : {}) }),
+      snapshot: async (rev) => ({ revision: rev, files: memoryRepo(files), root }),
     },
   );
   return Object.assign(catalog, { files, bump: () => void revision++ });
