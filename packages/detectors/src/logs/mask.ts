@@ -221,7 +221,7 @@ function maskRange(s: string, a: number, b: number): string {
   if (x === y) return s.slice(a, b);
   let masked: string;
   let eq = -1;
-  for (let i = x + 1; i < y - 1; i++) {
+  for (let i = x; i < y - 1; i++) {
     const c = s.charCodeAt(i);
     if (c === 61) {
       eq = i;
@@ -229,7 +229,7 @@ function maskRange(s: string, a: number, b: number): string {
     }
     if (isDigit(c)) break;
   }
-  if (eq > 0) {
+  if (eq > x) {
     let valueDigit = false;
     for (let i = eq + 1; i < y && !valueDigit; i++) valueDigit = isDigit(s.charCodeAt(i));
     masked = s.slice(x, eq + 1) + (valueDigit ? classify(s, eq + 1, y) : s.slice(eq + 1, y));
