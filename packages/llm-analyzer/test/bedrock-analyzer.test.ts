@@ -148,7 +148,11 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
 
   it('falls back to the offline analyzer after prose twice, and the analysis says so', async () => {
     server.setHandler(() => ({ kind: 'text', text: 'I think you should restart checkout.' }));
-    const analysis = await analyzer().analyze({ incident }, realStep());
+    const store = new MemoryStateStore();
+    const analysis = await analyzer().analyze({ incident }, realStep({ store }));
+    const refused = await store.list<{ reason: string }>('llm-analyzer/refused/');
+    expect(refused.items).toHaveLength(1);
+    expect(refused.items[0]!.value.reason).toMatch(/not prose/);
     expect(server.requests).toHaveLength(2);
     expect(analysis.analyzer).toBe('offline');
     expect(analysis.fallback!.reason).toMatch(/not prose/);
