@@ -77,6 +77,7 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
     opts.client ??
     new BedrockRuntimeClient({ maxAttempts: 1, requestHandler: new NodeHttpHandler(), ...opts.clientConfig });
   let stopped = false;
+  let refusals = 0;
   let breaker: CircuitBreaker | undefined;
   const emit = (event: BedrockAnalyzerEvent): void => {
     try {
@@ -129,7 +130,7 @@ export function createBedrockAnalyzer(options: BedrockAnalyzerOptions): BedrockA
     const now = ctx.clock.now();
     await ctx.store
       .put(
-        `${opts.keyPrefix}refused/${ctx.idempotencyKey}/${now}`,
+        `${opts.keyPrefix}refused/${ctx.idempotencyKey}/${now}-${++refusals}`,
         { incident, reason, runbookId: runbookId ?? null, at: now, model: opts.modelId },
         { expiresAt: now + opts.historyRetentionMs },
       )
