@@ -38,6 +38,16 @@ export type { StateStoreCheckpointStoreOptions } from './kinesis/state-store-che
 export { createStateStoreCheckpointStore } from './kinesis/state-store-checkpoint-store.js';
 export type { KplAggregate, KplDeaggregation, KplInput, KplUserRecord } from './kpl/kpl-record.js';
 export { aggregateKpl, deaggregateKpl, isKplAggregate, KPL_MAGIC, KplAggregator } from './kpl/kpl-record.js';
+export type { KinesisBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from './lambda/kinesis-event.js';
+export type { KinesisLambdaBridge, KinesisLambdaBridgeOptions } from './lambda/lambda-bridge.js';
+export { createKinesisLambdaBridge } from './lambda/lambda-bridge.js';
+export type {
+  ConsumeInfo,
+  KinesisLambdaHandler,
+  KinesisLambdaHandlerOptions,
+  LambdaContextLike,
+} from './lambda/lambda-handler.js';
+export { createKinesisLambdaHandler } from './lambda/lambda-handler.js';
 export type { Lease, TakePlan } from './leases/lease.js';
 export { planTakes } from './leases/lease.js';
 export type {
