@@ -163,15 +163,14 @@ export function createNewPatternDetector(options: NewPatternOptions = {}): NewPa
   }
 
   function expire(key: string, s: Series, now: number, out: Finding[]): void {
-    let latest = Number.NEGATIVE_INFINITY;
+    let active = false;
     for (const [id, c] of Object.entries(s.cand)) {
-      if (c.fired) latest = Math.max(latest, c.last);
       if (now - c.last >= (c.fired ? o.quietMs : o.burstWindowMs)) {
         delete s.cand[id];
         learn(key, s, Number(id));
-      }
+      } else if (c.fired) active = true;
     }
-    if (s.f === 1 && latest === Number.NEGATIVE_INFINITY) {
+    if (s.f === 1 && !active) {
       s.f = 0;
       out.push(finding(key, s, 'resolved', Math.max(now, s.le + 1)));
     }

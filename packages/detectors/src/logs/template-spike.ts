@@ -44,10 +44,11 @@ export const TemplateSpikeOptionsSchema = z.object({
 /** See {@link TemplateSpikeOptionsSchema}. */
 export type TemplateSpikeOptions = z.input<typeof TemplateSpikeOptionsSchema>;
 
-/** Counts per template id in one window, and up to 3 samples per template. */
+/** Counts per template id in one window, and up to 3 samples per template (the first is the template text). */
 interface Acc {
   c: Record<string, number>;
   s: Record<string, string[]>;
+  tp: Record<string, string>;
 }
 
 /** Per template: usual count (EWMA), windows seen, firing, template text. */
@@ -97,7 +98,7 @@ function poissonEvidence(k: number, lambda: number): number {
 export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}): Detector<TemplateSpikeState> {
   const o = parseOptions(TemplateSpikeOptionsSchema, options, 'createTemplateSpikeDetector');
   const spec = { sizeMs: o.windowMs, hopMs: o.windowMs, allowedLatenessMs: o.allowedLatenessMs };
-  const createAcc = (): Acc => ({ c: {}, s: {} });
+  const createAcc = (): Acc => ({ c: {}, s: {}, tp: {} });
   const createSeries = (): Series => ({ u: {}, f: 0, st: 0, le: -1, lab: {} });
   const miner = createTemplateMiner({ maxTemplates: o.maxTemplates });
   let windows = new KeyedWindows<Acc, Series>(spec, createAcc, o.maxSeries, createSeries);
@@ -129,12 +130,13 @@ export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}):
         }
         continue;
       }
-      u.m = u.m * keep + k * (1 - keep);
+      // A running mean over the first windows, then an exponential one.
+      u.m += Math.max(1 - keep, 1 / (u.w + 1)) * (k - u.m);
       u.w++;
     }
     for (const [id, k] of Object.entries(w.acc.c)) {
       if (s.u[id]) continue;
-      s.u[id] = { m: k * (1 - keep), w: 1, f: 0, ok: 0, tp: '' };
+      s.u[id] = { m: k, w: 1, f: 0, ok: 0, tp: w.acc.tp[id] ?? '' };
     }
     const at = Math.max(w.end - 1, s.le + 1);
     const who = logSeriesName(s.lab, w.key);
@@ -212,8 +214,10 @@ export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}):
       const id = String(template.id);
       acc.c[id] = (acc.c[id] ?? 0) + 1;
       const samples = acc.s[id];
-      if (!samples) acc.s[id] = [sampleOf(signal.message)];
-      else if (samples.length < 3) samples.push(sampleOf(signal.message));
+      if (!samples) {
+        acc.s[id] = [sampleOf(signal.message)];
+        acc.tp[id] = template.template.slice(0, 500);
+      } else if (samples.length < 3) samples.push(sampleOf(signal.message));
       const entry = windows.table.get(key)!;
       const s = entry.state.x;
       if (signal.service !== s.lab.service || signal.logGroup !== s.lab.logGroup) s.lab = logLabels(signal);
