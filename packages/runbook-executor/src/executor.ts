@@ -24,7 +24,7 @@ import { RunbookError } from './errors.js';
 import { createRollbackNotifier } from './escalation.js';
 import { createCore, type ExecutorStats } from './executor-core.js';
 import { type RunbookExecutorOptions, RunbookExecutorOptionsSchema } from './executor-options.js';
-import type { KillSwitchState } from './guardrails.js';
+import { type KillSwitchState, matchesAny } from './guardrails.js';
 import { createLocalDriver, type LocalDriverOptions } from './local-driver.js';
 import { planProposal } from './planning.js';
 import type { PlanRecord, RunRecord } from './records.js';
@@ -164,7 +164,7 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     if (typeof by !== 'string' || by.trim() === '')
       throw new RunbookError('APPROVAL_FAILED', `${verb} needs the id of the person deciding`);
     const approvers = o.guardrails.approval.approvers;
-    if (approvers && !approvers.includes(by)) {
+    if (approvers && !matchesAny(by, approvers)) {
       await core.audit({
         type: 'refused',
         code: 'approver-not-allowed',

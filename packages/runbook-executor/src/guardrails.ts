@@ -49,7 +49,7 @@ export const GuardrailsSchema = z
         requiredFromRisk: z.enum(['low', 'medium', 'high', 'never']).default('high'),
         /** Runbook ids (or globs) that always need approval. */
         required: z.array(z.string().min(1)).default([]),
-        /** Who may approve or reject; anyone when absent. */
+        /** Who may approve or reject (ids or `*` globs, e.g. `slack:U024BE7LH*`); anyone when absent. */
         approvers: z.array(z.string().min(1)).optional(),
       })
       .prefault({}),

@@ -140,7 +140,7 @@ describe('approvals', () => {
   });
 
   it('only listed approvers may decide; others are refused and recorded', async () => {
-    const h = harness(GATED, { local: {}, guardrails: { approval: { approvers: ['U024BE7LH'] } } });
+    const h = harness(GATED, { local: {}, guardrails: { approval: { approvers: ['U024BE7LH', 'slack:U0ADMIN*'] } } });
     const { approvalId } = approvalOf(await h.plan({ runbookId: 'gated', parameters: { service: 'checkout' } }));
     await expect(h.executor.approve(approvalId, 'U666')).rejects.toMatchObject({ code: 'APPROVAL_FAILED' });
     await expect(h.executor.approve(approvalId, '')).rejects.toMatchObject({ code: 'APPROVAL_FAILED' });
