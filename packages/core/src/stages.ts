@@ -237,6 +237,11 @@ export interface AnalysisRequest {
   readonly catalog?: RunbookCatalogView;
   /** Earlier incidents that look similar, newest first. */
   readonly history?: readonly Incident[];
+  /**
+   * Other incidents open at about the same time, or on the same service: a deployment event, an alarm
+   * or another symptom that the default grouping keeps in an incident of its own. Newest first.
+   */
+  readonly related?: readonly Incident[];
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import type { RecordEvent } from './incident-manager.js';
 import { appendEvent, epochOf, snapshotFor } from './outbox-state.js';
 import type { ProgressRecord } from './progress.js';
+import { relatedIncidents } from './related-incidents.js';
 import { isPermanent, type SlowPathRuntime } from './slow-path-runtime.js';
 import { retryDelay, withTimeout } from './timing.js';
 import { inSpan } from './tracing.js';
@@ -115,7 +116,8 @@ export class IncidentSteps {
       true,
       async (ctx) => {
         const catalog = deps.catalog ? { catalog: deps.catalog } : {};
-        const answer = await analyzer.analyze({ incident: snapshot, ...catalog, history: [] }, ctx);
+        const related = await relatedIncidents(deps.store, snapshot);
+        const answer = await analyzer.analyze({ incident: snapshot, ...catalog, history: [], related }, ctx);
         return parseOrThrow(AnalysisSchema, answer, `analysis from "${analyzer.name}"`);
       },
     );

@@ -334,6 +334,20 @@ describe('slow path', () => {
     await finish();
   });
 
+  it('shows the analyzer related incidents: open at about the same time, or on the same service', async () => {
+    const analyzer = createScriptedAnalyzer();
+    const { source, pipeline, finish } = harness({ analyzer, executor: createRecordingExecutor() });
+    await pipeline.start();
+    await source.push(log('fail deploy', 1, 'checkout'));
+    await until(() => analyzer.calls.length === 1, 2_000, 'the first analysis');
+    await source.push(makeLogSignal({ message: 'fail', timestamp: T0 + 2, service: 'cart', logGroup: '/ecs/cart' }));
+    await until(() => analyzer.calls.length === 2, 2_000, 'the second analysis');
+    expect(analyzer.calls[0]!.request.related).toEqual([]);
+    const related = analyzer.calls[1]!.request.related ?? [];
+    expect(related.map((i) => i.labels.service)).toEqual(['checkout']);
+    await finish();
+  });
+
   it('waits for approval, then runs; a rejection skips the action', async () => {
     const clock = new ManualClock(T0);
     const executor = createRecordingExecutor({ decide: () => 'approval' });

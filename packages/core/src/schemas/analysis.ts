@@ -63,6 +63,11 @@ export const AnalysisSchema = z.object({
   proposedAction: ProposedActionSchema.nullable(),
   /** Set when another analyzer answered because the configured one failed. */
   fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
+  /** Proposals the analyzer refused (outside the catalog, parameters failing the schema...), with why. */
+  refused: z
+    .array(z.object({ runbookId: z.string().optional(), reason: z.string() }))
+    .max(20)
+    .optional(),
   usage: z
     .object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() })
     .optional(),
