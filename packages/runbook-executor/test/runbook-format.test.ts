@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RunbookSummarySchema } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +39,22 @@ describe('runbook format', () => {
     expect(Object.keys(ssm.documents)).toEqual(['documents/restart-systemd-unit.yaml']);
     expect(ssm.runbook.cooldownMs).toBe(30 * 60_000);
     expect(ssm.runbook.verify?.withinMs).toBe(10 * 60_000);
+  });
+
+  it('the examples in docs/runbooks.md are valid runbooks', async () => {
+    const doc = readFileSync(join(EXAMPLES, '../../docs/runbooks.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n(id: [\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBe(3);
+    const files: Record<string, string> = {
+      'documents/restart-systemd-unit.yaml': readFileSync(
+        join(EXAMPLES, 'documents/restart-systemd-unit.yaml'),
+        'utf8',
+      ),
+    };
+    for (const b of blocks) files[`runbooks/${/^id: (\S+)/.exec(b)![1]}.yaml`] = b;
+    const res = await load(files);
+    expect(res.issues).toEqual([]);
+    expect(res.runbooks.map((r) => r.runbook.action.type).sort()).toEqual(['local', 'ssm-automation', 'ssm-command']);
   });
 
   it('names the file, line, column and field of a schema error', async () => {
