@@ -71,15 +71,18 @@ export class NotifierError extends AiopsError<NotifierErrorCode> {
   /** Which service failed: `slack`, `jira`, `webhook`, or a custom notifier's name. */
   readonly service: string;
   readonly status: number | undefined;
-  readonly retryAfterMs: number | undefined;
   readonly uncertain: boolean;
 
   constructor(service: string, code: NotifierErrorCode, message: string, options: NotifierErrorOptions = {}) {
-    super(code, `${service}: ${message}`, { cause: options.cause, retryable: RETRYABLE.has(code) });
+    // retryAfterMs goes to AiopsError, where the pipeline's outbox reads it to wait at least that long.
+    super(code, `${service}: ${message}`, {
+      cause: options.cause,
+      retryable: RETRYABLE.has(code),
+      ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }),
+    });
     this.name = 'NotifierError';
     this.service = service;
     this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
     this.uncertain = options.uncertain ?? false;
   }
 }
