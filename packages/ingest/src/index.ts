@@ -65,3 +65,5 @@ export type {
 export { createKinesisProducer } from './producer/producer.js';
 export type { KinesisProducerOptions } from './producer/producer-options.js';
 export { KINESIS_LIMITS } from './producer/producer-options.js';
+export type { FileFormat, FileSource, FileSourceOptions } from './sources/file-source.js';
+export { createFileSource } from './sources/file-source.js';
