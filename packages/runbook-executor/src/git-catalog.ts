@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
@@ -180,9 +180,12 @@ async function materialise(
 
 async function pruneCheckouts(dir: string, keep: string): Promise<void> {
   const names = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const stale = names.filter((d) => d.isDirectory() && d.name !== keep && !d.name.includes('.tmp-'));
-  // Keep a few recent ones: a run planned on the previous commit may still be using its scripts.
-  for (const d of stale.slice(0, Math.max(0, stale.length - (KEEP_CHECKOUTS - 1)))) {
-    await rm(join(dir, d.name), { recursive: true, force: true });
-  }
+  const stale = await Promise.all(
+    names
+      .filter((d) => d.isDirectory() && d.name !== keep && !d.name.includes('.tmp-'))
+      .map(async (d) => ({ name: d.name, mtimeMs: (await stat(join(dir, d.name))).mtimeMs })),
+  );
+  // Keep the most recent few: a run planned on the previous commit may still be using its scripts.
+  stale.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const d of stale.slice(KEEP_CHECKOUTS - 1)) await rm(join(dir, d.name), { recursive: true, force: true });
 }
