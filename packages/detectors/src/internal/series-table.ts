@@ -39,21 +39,32 @@ export class SeriesTable<S> {
     return evicted ? { entry, evicted } : { entry };
   }
 
+  /**
+   * The clock hand: a live iterator over the map, which keeps its place across insertions and
+   * deletions (a fresh iterator from the start would step over every deleted slot each time).
+   */
+  #hand: IterableIterator<[string, SeriesEntry<S>]> | undefined;
+
   #evictOne(): [string, SeriesEntry<S>] | undefined {
-    // Each pass clears one "used" bit, so the loop ends within 2 × size steps.
-    for (;;) {
-      const first = this.#map.entries().next();
-      if (first.done) return undefined;
-      const [key, entry] = first.value;
-      this.#map.delete(key);
-      if (entry.used) {
-        entry.used = false;
-        this.#map.set(key, entry);
+    // Each step clears one "used" bit, so the loop ends within 2 × size + 1 steps.
+    for (let wrapped = 0; wrapped < 3; ) {
+      this.#hand ??= this.#map.entries();
+      const next = this.#hand.next();
+      if (next.done) {
+        this.#hand = undefined;
+        wrapped++;
         continue;
       }
+      const [key, entry] = next.value;
+      if (entry.used) {
+        entry.used = false;
+        continue;
+      }
+      this.#map.delete(key);
       this.evictedByCapacity++;
       return [key, entry];
     }
+    return undefined;
   }
 
   /** Removes series not seen since `before` (event time); returns them. */
@@ -75,6 +86,7 @@ export class SeriesTable<S> {
 
   clear(): void {
     this.#map.clear();
+    this.#hand = undefined;
   }
 
   /** Restores one series as it was, without eviction accounting. */

@@ -209,17 +209,24 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
     return found && bestSim >= o.similarityThreshold ? found : undefined;
   }
 
+  /** The clock hand over the templates: a live iterator that keeps its place (see the series table). */
+  let hand: IterableIterator<Cluster> | undefined;
+
   function evictOne(): void {
-    for (;;) {
-      const first = clusters.values().next();
-      if (first.done) return;
-      const c = first.value;
-      clusters.delete(c.id);
-      if (c.used) {
-        c.used = false;
-        clusters.set(c.id, c);
+    for (let wrapped = 0; wrapped < 3; ) {
+      hand ??= clusters.values();
+      const next = hand.next();
+      if (next.done) {
+        hand = undefined;
+        wrapped++;
         continue;
       }
+      const c = next.value;
+      if (c.used) {
+        c.used = false;
+        continue;
+      }
+      clusters.delete(c.id);
       c.alive = false;
       const leaf = leafFor(c.tokens.length, c.route, false)?.clusters ?? [];
       const i = leaf.indexOf(c);
@@ -315,6 +322,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
       if (state?.version !== 1) throw new TypeError('not a template miner snapshot (version 1)');
       root = new Map();
       clusters = new Map();
+      hand = undefined;
       cache.clear();
       nextId = state.nextId;
       lines = state.lines;

@@ -25,14 +25,40 @@ export const RarityOptionsSchema = z.object({
 /** See {@link RarityOptionsSchema}. */
 export type RarityOptions = z.input<typeof RarityOptionsSchema>;
 
-/** Bins of the log-odds histogram: a tenth of a decade each, from 1e-3 to 1e3 of odds. */
-const BINS = 60;
+/** Bins of the log-odds histogram: a tenth of a decade each, from 1e-3 to about 1e3 of odds. */
+const BINS = 64;
 
-/** Per-series state of {@link rarityModel}: the inner state, the histogram, and its total. */
+/** Per-series state of {@link rarityModel}: the inner state, the histogram as a Fenwick tree, and its total. */
 export interface RarityState<S> {
   in: S;
   h: number[];
   n: number;
+}
+
+/** Adds `v` to bin `b` of a Fenwick tree. */
+function fenwickAdd(tree: number[], b: number, v: number): void {
+  for (let i = b + 1; i <= BINS; i += i & -i) tree[i - 1]! += v;
+}
+
+/** Count of the bins below `b`. */
+function fenwickBelow(tree: readonly number[], b: number): number {
+  let sum = 0;
+  for (let i = b; i > 0; i -= i & -i) sum += tree[i - 1]!;
+  return sum;
+}
+
+/** Halves every bin (rounding down), rebuilding the tree; returns the new total. */
+function halve(tree: number[]): number {
+  const counts = new Array<number>(BINS);
+  for (let b = 0; b < BINS; b++) counts[b] = fenwickBelow(tree, b + 1) - fenwickBelow(tree, b);
+  tree.fill(0);
+  let n = 0;
+  for (let b = 0; b < BINS; b++) {
+    const c = Math.floor(counts[b]! / 2);
+    if (c > 0) fenwickAdd(tree, b, c);
+    n += c;
+  }
+  return n;
 }
 
 const binOf = (score: number): number => {
@@ -45,8 +71,8 @@ const binOf = (score: number): number => {
  * Calibrates another model's scores against that series' own history of scores: a score is as high
  * as it is rare. With `n` scores seen and `k` of them at least as high, the result is
  * `1 - ln(k + 1) / ln(n + 1)`: 1 for a score never reached before, 0.5 when one score in √n was as
- * high. It makes one threshold fit series whose raw scores live at different levels. State: 60
- * counts per series.
+ * high. It makes one threshold fit series whose raw scores live at different levels. State: 64
+ * counts per series (a Fenwick tree, so each point costs O(log 64)).
  *
  * @example
  * ```ts
@@ -63,20 +89,12 @@ export function rarityModel<S>(inner: ScoreModel<S>, options: RarityOptions = {}
     update(s, t, x) {
       const raw = inner.update(s.in, t, x);
       const b = binOf(raw);
-      let atLeast = 0;
-      for (let i = b; i < BINS; i++) atLeast += s.h[i]!;
+      const atLeast = s.n - fenwickBelow(s.h, b);
       let score = s.n < o.minPoints ? 0 : 1 - Math.log(atLeast + 1) / Math.log(s.n + 1);
       if (raw < o.minRaw) score = 0;
-      s.h[b]!++;
+      fenwickAdd(s.h, b, 1);
       s.n++;
-      if (s.n >= o.historyPoints) {
-        let n = 0;
-        for (let i = 0; i < BINS; i++) {
-          s.h[i] = Math.floor(s.h[i]! / 2);
-          n += s.h[i]!;
-        }
-        s.n = n;
-      }
+      if (s.n >= o.historyPoints) s.n = halve(s.h);
       return score;
     },
     ...(expected ? { expected: (s: RarityState<S>) => expected(s.in) } : {}),
