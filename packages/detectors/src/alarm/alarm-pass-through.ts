@@ -29,10 +29,26 @@ export const AlarmPassThroughOptionsSchema = z.object({
   /** Alarms remembered (for the start of their current ALARM); oldest forgotten first. */
   maxAlarms: z.number().int().positive().default(10_000),
 });
-/** See {@link AlarmPassThroughOptionsSchema}. */
+/**
+ * See {@link AlarmPassThroughOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { AlarmPassThroughOptions } from '@aiops/detectors';
+ * const options: AlarmPassThroughOptions = { severity: 'medium', insufficientData: 'resolved' };
+ * ```
+ */
 export type AlarmPassThroughOptions = z.input<typeof AlarmPassThroughOptionsSchema>;
 
-/** The JSON state of the alarm pass-through: when each alarm entered ALARM. */
+/**
+ * The JSON state of the alarm pass-through: when each alarm entered ALARM.
+ *
+ * @example
+ * ```ts
+ * import { createAlarmPassThrough, type AlarmPassThroughState } from '@aiops/detectors';
+ * const state: AlarmPassThroughState | undefined = createAlarmPassThrough().snapshot?.();
+ * ```
+ */
 export interface AlarmPassThroughState {
   readonly version: 1;
   readonly since: readonly (readonly [alarmName: string, since: number])[];

@@ -5,7 +5,15 @@
  * normalisation between the null and the perfect detector.
  */
 
-/** Weights of one NAB application profile: the reward for a true positive and the costs of errors. */
+/**
+ * Weights of one NAB application profile: the reward for a true positive and the costs of errors.
+ *
+ * @example
+ * ```ts
+ * import type { NabProfile } from '@aiops/detectors';
+ * const strict: NabProfile = { tp: 1, fp: 0.5, fn: 1 };
+ * ```
+ */
 export interface NabProfile {
   readonly tp: number;
   readonly fp: number;
@@ -27,10 +35,26 @@ export const NAB_PROFILES = {
   reward_low_FN_rate: { tp: 1, fp: 0.11, fn: 2 },
 } as const satisfies Record<string, NabProfile>;
 
-/** Name of a published NAB profile. */
+/**
+ * Name of a published NAB profile.
+ *
+ * @example
+ * ```ts
+ * import type { NabProfileName } from '@aiops/detectors';
+ * const profile: NabProfileName = 'reward_low_FP_rate';
+ * ```
+ */
 export type NabProfileName = keyof typeof NAB_PROFILES;
 
-/** One scored file: the detector's score per row and the labelled windows, as epoch ms. */
+/**
+ * One scored file: the detector's score per row and the labelled windows, as epoch ms.
+ *
+ * @example
+ * ```ts
+ * import type { NabFile } from '@aiops/detectors';
+ * const file: NabFile = { name: 'a.csv', timestamps: [0, 60_000], scores: [0, 1], windows: [[0, 60_000]] };
+ * ```
+ */
 export interface NabFile {
   readonly name: string;
   /** Row timestamps, ascending. */
@@ -41,7 +65,15 @@ export interface NabFile {
   readonly windows: readonly (readonly [number, number])[];
 }
 
-/** The result of scoring one profile over a corpus. */
+/**
+ * The result of scoring one profile over a corpus.
+ *
+ * @example
+ * ```ts
+ * import { scoreNab, type NabProfileResult } from '@aiops/detectors';
+ * const results: Record<string, NabProfileResult> = scoreNab([]);
+ * ```
+ */
 export interface NabProfileResult {
   /** 100 for a perfect detector, 0 for the null detector. */
   readonly score: number;
@@ -148,7 +180,7 @@ function label(file: NabFile, firstWindowId: number): Labelled {
  * const t = Array.from({ length: 100 }, (_, i) => i * 60_000);
  * const scores = t.map((_, i) => (i === 60 ? 1 : 0));
  * const result = scoreNab([{ name: 'one', timestamps: t, scores, windows: [[t[55]!, t[65]!]] }]);
- * result.standard.score; // close to 100 minus a little for detecting mid-window
+ * result.standard?.score; // close to 100 minus a little for detecting mid-window
  * ```
  */
 export function scoreNab(

@@ -19,7 +19,16 @@ export type LineClass =
     }
   | { readonly kind: 'continuation' };
 
-/** Options of {@link classifyLogLine}. */
+/**
+ * Options of {@link classifyLogLine}.
+ *
+ * @example
+ * ```ts
+ * import { classifyLogLine, type ClassifyOptions } from '@aiops/detectors';
+ * const options: ClassifyOptions = { clientErrors: true };
+ * classifyLogLine({ type: 'log', timestamp: 0, message: 'GET /a 429 2ms' }, options); // an error
+ * ```
+ */
 export interface ClassifyOptions {
   /** Count HTTP 4xx responses as errors too (429 and 4xx storms). Default false: 4xx are the client's. */
   readonly clientErrors?: boolean;

@@ -66,7 +66,15 @@ export const ErrorRateOptionsSchema = z.object({
   /** A series silent this long (event time) is dropped at `flush` (and counted). */
   idleTtlMs: z.number().int().positive().default(3_600_000),
 });
-/** See {@link ErrorRateOptionsSchema}. */
+/**
+ * See {@link ErrorRateOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorRateOptions } from '@aiops/detectors';
+ * const demo: ErrorRateOptions = { windowMs: 5_000, warmupWindows: 2 };
+ * ```
+ */
 export type ErrorRateOptions = z.input<typeof ErrorRateOptionsSchema>;
 
 /** Error templates kept per window for evidence. */
@@ -98,7 +106,15 @@ interface Series {
   h: number[];
 }
 
-/** Counters of an error-rate detector. */
+/**
+ * Counters of an error-rate detector.
+ *
+ * @example
+ * ```ts
+ * import { createErrorRateDetector, type ErrorRateStats } from '@aiops/detectors';
+ * const stats: ErrorRateStats = createErrorRateDetector().stats();
+ * ```
+ */
 export interface ErrorRateStats {
   readonly series: number;
   readonly lines: number;
@@ -112,7 +128,15 @@ export interface ErrorRateStats {
   readonly evictedByIdle: number;
 }
 
-/** The JSON state of an error-rate detector. */
+/**
+ * The JSON state of an error-rate detector.
+ *
+ * @example
+ * ```ts
+ * import { createErrorRateDetector, type ErrorRateState } from '@aiops/detectors';
+ * const state: ErrorRateState | undefined = createErrorRateDetector().snapshot?.();
+ * ```
+ */
 export interface ErrorRateState {
   readonly version: 1;
   readonly watermark: number;
@@ -122,12 +146,29 @@ export interface ErrorRateState {
   readonly series: readonly (readonly [key: string, lastSeen: number, state: unknown])[];
 }
 
-/** An error-rate detector, with its counters. */
+/**
+ * An error-rate detector, with its counters.
+ *
+ * @example
+ * ```ts
+ * import { createErrorRateDetector, type ErrorRateDetector } from '@aiops/detectors';
+ * const detector: ErrorRateDetector = createErrorRateDetector();
+ * detector.stats().late; // lines that came after their window closed
+ * ```
+ */
 export interface ErrorRateDetector extends Detector<ErrorRateState> {
   stats(): ErrorRateStats;
 }
 
-/** Twice the log-likelihood ratio of `k` errors in `n` lines against an error probability `p0`. */
+/**
+ * Twice the log-likelihood ratio of `k` errors in `n` lines against an error probability `p0`.
+ *
+ * @example
+ * ```ts
+ * import { errorEvidence } from '@aiops/detectors';
+ * errorEvidence(10, 100, 0.01); // about 28.9: 10 errors in 100 lines is far above a 1% baseline
+ * ```
+ */
 export function errorEvidence(k: number, n: number, p0: number): number {
   if (n === 0) return 0;
   const r = k / n;

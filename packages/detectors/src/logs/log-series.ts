@@ -17,7 +17,15 @@ export function logLabels(signal: LogSignal): Record<string, string> {
   return labels;
 }
 
-/** A short display name for a log series: its service, else its log group, else the key. */
+/**
+ * A short display name for a log series: its service, else its log group, else the key.
+ *
+ * @example
+ * ```ts
+ * import { logSeriesName } from '@aiops/detectors';
+ * logSeriesName({ logGroup: '/ecs/checkout' }, 'loggroup:/ecs/checkout'); // '/ecs/checkout'
+ * ```
+ */
 export function logSeriesName(labels: Readonly<Record<string, string>>, key: string): string {
   return labels.service ?? labels.logGroup ?? key;
 }

@@ -27,7 +27,15 @@ export const PLACEHOLDERS = [
   '<PATH>',
   '<ID>',
 ] as const;
-/** One of {@link PLACEHOLDERS}, or the generic `<*>` of a merged template position. */
+/**
+ * One of {@link PLACEHOLDERS}, or the generic `<*>` of a merged template position.
+ *
+ * @example
+ * ```ts
+ * import type { Placeholder } from '@aiops/detectors';
+ * const ip: Placeholder = '<IP>';
+ * ```
+ */
 export type Placeholder = (typeof PLACEHOLDERS)[number] | '<*>';
 
 const PLACEHOLDER_SET = new Set<string>([...PLACEHOLDERS, '<*>']);

@@ -55,7 +55,15 @@ export const NewPatternOptionsSchema = z.object({
   /** Count HTTP 4xx lines as errors. */
   clientErrors: z.boolean().default(false),
 });
-/** See {@link NewPatternOptionsSchema}. */
+/**
+ * See {@link NewPatternOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { NewPatternOptions } from '@aiops/detectors';
+ * const options: NewPatternOptions = { warmupLines: 10_000, burstLines: 20 };
+ * ```
+ */
 export type NewPatternOptions = z.input<typeof NewPatternOptionsSchema>;
 
 /** A new pattern being watched: first seen, count, samples, fired already. */
@@ -83,7 +91,15 @@ interface Series {
   lab: Record<string, string>;
 }
 
-/** The JSON state of a new-pattern detector. */
+/**
+ * The JSON state of a new-pattern detector.
+ *
+ * @example
+ * ```ts
+ * import { createNewPatternDetector, type NewPatternState } from '@aiops/detectors';
+ * const state: NewPatternState | undefined = createNewPatternDetector().snapshot?.();
+ * ```
+ */
 export interface NewPatternState {
   readonly version: 1;
   readonly watermark: number;
@@ -94,7 +110,16 @@ export interface NewPatternState {
   readonly series: readonly (readonly [key: string, lastSeen: number, state: unknown])[];
 }
 
-/** A new-pattern detector, with its counters. */
+/**
+ * A new-pattern detector, with its counters.
+ *
+ * @example
+ * ```ts
+ * import { createNewPatternDetector, type NewPatternDetector } from '@aiops/detectors';
+ * const detector: NewPatternDetector = createNewPatternDetector();
+ * detector.stats().newPatterns;
+ * ```
+ */
 export interface NewPatternDetector extends Detector<NewPatternState> {
   stats(): { readonly series: number; readonly templates: number; readonly newPatterns: number };
 }

@@ -24,7 +24,15 @@ export const TemplateMinerOptionsSchema = z.object({
   /** Exact masked messages remembered for a fast match. */
   cacheSize: z.number().int().nonnegative().default(100_000),
 });
-/** See {@link TemplateMinerOptionsSchema}. */
+/**
+ * See {@link TemplateMinerOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { TemplateMinerOptions } from '@aiops/detectors';
+ * const options: TemplateMinerOptions = { maxTemplates: 1_000 };
+ * ```
+ */
 export type TemplateMinerOptions = z.input<typeof TemplateMinerOptionsSchema>;
 
 /**
@@ -60,7 +68,16 @@ export interface MineResult {
   readonly change: 'new' | 'updated' | 'none';
 }
 
-/** The JSON state of a template miner. */
+/**
+ * The JSON state of a template miner.
+ *
+ * @example
+ * ```ts
+ * import { createTemplateMiner, type TemplateMinerState } from '@aiops/detectors';
+ * const state: TemplateMinerState = createTemplateMiner().snapshot();
+ * createTemplateMiner().restore(JSON.parse(JSON.stringify(state)));
+ * ```
+ */
 export interface TemplateMinerState {
   readonly version: 1;
   readonly nextId: number;
@@ -78,6 +95,13 @@ export interface TemplateMinerState {
  * first tokens to a few candidate templates, and it joins the most similar one if it is similar
  * enough (positions that differ become `<*>`), else starts a new template. Bounded: at most
  * `maxTemplates` templates, least recently used dropped first.
+ *
+ * @example
+ * ```ts
+ * import { createTemplateMiner, type TemplateMiner } from '@aiops/detectors';
+ * const miner: TemplateMiner = createTemplateMiner();
+ * miner.add('user 42 logged in');
+ * ```
  */
 export interface TemplateMiner {
   /** Learns from one message and returns its template. */

@@ -41,7 +41,15 @@ export const TemplateSpikeOptionsSchema = z.object({
     .positive()
     .default(24 * 3_600_000),
 });
-/** See {@link TemplateSpikeOptionsSchema}. */
+/**
+ * See {@link TemplateSpikeOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { TemplateSpikeOptions } from '@aiops/detectors';
+ * const options: TemplateSpikeOptions = { windowMs: 30_000, minIncrease: 10 };
+ * ```
+ */
 export type TemplateSpikeOptions = z.input<typeof TemplateSpikeOptionsSchema>;
 
 /** Counts per template id in one window, and up to 3 samples per template (the first is the template text). */
@@ -68,7 +76,15 @@ interface Series {
   lab: Record<string, string>;
 }
 
-/** The JSON state of a template-spike detector. */
+/**
+ * The JSON state of a template-spike detector.
+ *
+ * @example
+ * ```ts
+ * import { createTemplateSpikeDetector, type TemplateSpikeState } from '@aiops/detectors';
+ * const state: TemplateSpikeState | undefined = createTemplateSpikeDetector().snapshot?.();
+ * ```
+ */
 export interface TemplateSpikeState {
   readonly version: 1;
   readonly watermark: number;

@@ -8,7 +8,15 @@ import { rarityModel } from './rarity.js';
 import { defineScoreModel, type ScoreModel } from './score-model.js';
 import { seasonalModel } from './seasonal.js';
 
-/** Per-series state of {@link meanShiftModel}. */
+/**
+ * Per-series state of {@link meanShiftModel}.
+ *
+ * @example
+ * ```ts
+ * import { meanShiftModel, type MeanShiftState } from '@aiops/detectors';
+ * const state: MeanShiftState = meanShiftModel().init();
+ * ```
+ */
 export interface MeanShiftState {
   n: number;
   /** Recent points (a ring) and their sum. */
@@ -58,7 +66,15 @@ export function meanShiftModel(options: { shortPoints?: number; alpha?: number; 
   });
 }
 
-/** Per-series state of {@link rangeNoveltyModel}: count, lowest and highest values seen. */
+/**
+ * Per-series state of {@link rangeNoveltyModel}: count, lowest and highest values seen.
+ *
+ * @example
+ * ```ts
+ * import { rangeNoveltyModel, type RangeNoveltyState } from '@aiops/detectors';
+ * const state: RangeNoveltyState = rangeNoveltyModel().init();
+ * ```
+ */
 export interface RangeNoveltyState {
   n: number;
   lo: number;
@@ -150,9 +166,25 @@ export const AdaptiveDetectorOptionsSchema = MetricDetectorOptionsSchema.extend(
   profile: z.enum(['benchmark', 'quiet']).default('benchmark'),
 });
 
-/** See {@link AdaptiveDetectorOptionsSchema}'s `profile`. */
+/**
+ * See {@link AdaptiveDetectorOptionsSchema}'s `profile`.
+ *
+ * @example
+ * ```ts
+ * import type { AdaptiveProfile } from '@aiops/detectors';
+ * const profile: AdaptiveProfile = 'quiet';
+ * ```
+ */
 export type AdaptiveProfile = 'benchmark' | 'quiet';
-/** See {@link AdaptiveDetectorOptionsSchema}. */
+/**
+ * See {@link AdaptiveDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { AdaptiveDetectorOptions } from '@aiops/detectors';
+ * const options: AdaptiveDetectorOptions = { profile: 'quiet', match: { namespace: 'AWS/ApplicationELB' } };
+ * ```
+ */
 export type AdaptiveDetectorOptions = z.input<typeof AdaptiveDetectorOptionsSchema>;
 
 /**

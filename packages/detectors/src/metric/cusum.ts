@@ -24,10 +24,26 @@ export const CusumModelOptionsSchema = z.object({
   /** Points learned before scoring. */
   minPoints: z.number().int().nonnegative().default(30),
 });
-/** See {@link CusumModelOptionsSchema}. */
+/**
+ * See {@link CusumModelOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { CusumModelOptions } from '@aiops/detectors';
+ * const options: CusumModelOptions = { k: 0.25, h: 12 };
+ * ```
+ */
 export type CusumModelOptions = z.input<typeof CusumModelOptionsSchema>;
 
-/** Per-series state of {@link cusumModel}. */
+/**
+ * Per-series state of {@link cusumModel}.
+ *
+ * @example
+ * ```ts
+ * import { cusumModel, type CusumState } from '@aiops/detectors';
+ * const state: CusumState = cusumModel().init();
+ * ```
+ */
 export interface CusumState {
   n: number;
   m: number;
@@ -95,7 +111,15 @@ export function cusumModel(options: CusumModelOptions = {}): ScoreModel<CusumSta
 export const CusumDetectorOptionsSchema = MetricDetectorOptionsSchema.extend({
   name: z.string().min(1).default('cusum'),
 }).extend(CusumModelOptionsSchema.shape);
-/** See {@link CusumDetectorOptionsSchema}. */
+/**
+ * See {@link CusumDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { CusumDetectorOptions } from '@aiops/detectors';
+ * const options: CusumDetectorOptions = { h: 10, match: { name: 'MemoryUtilization' } };
+ * ```
+ */
 export type CusumDetectorOptions = z.input<typeof CusumDetectorOptionsSchema>;
 
 /**

@@ -14,10 +14,26 @@ import { defineScoreModel, type ScoreModel } from './score-model.js';
  * ```
  */
 export const EnsembleCombineSchema = z.enum(['max', 'mean', 'any']);
-/** See {@link EnsembleCombineSchema}. */
+/**
+ * See {@link EnsembleCombineSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { EnsembleCombine } from '@aiops/detectors';
+ * const combine: EnsembleCombine = 'any';
+ * ```
+ */
 export type EnsembleCombine = z.infer<typeof EnsembleCombineSchema>;
 
-/** Per-series state of {@link ensembleModel}: each member's state, in order, and the leading member. */
+/**
+ * Per-series state of {@link ensembleModel}: each member's state, in order, and the leading member.
+ *
+ * @example
+ * ```ts
+ * import { ensembleModel, ewmaModel, type EnsembleState } from '@aiops/detectors';
+ * const state: EnsembleState = ensembleModel([ewmaModel()]).init();
+ * ```
+ */
 export interface EnsembleState {
   s: unknown[];
   /** Index of the member with the highest score at the last point. */
@@ -77,7 +93,15 @@ export const EnsembleDetectorOptionsSchema = MetricDetectorOptionsSchema.extend(
   /** The `kind` of the findings. */
   kind: z.string().min(1).default('anomaly'),
 });
-/** See {@link EnsembleDetectorOptionsSchema}. */
+/**
+ * See {@link EnsembleDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { EnsembleDetectorOptions } from '@aiops/detectors';
+ * const options: EnsembleDetectorOptions = { name: 'traffic', combine: 'mean', kind: 'traffic-anomaly' };
+ * ```
+ */
 export type EnsembleDetectorOptions = z.input<typeof EnsembleDetectorOptionsSchema>;
 
 /**

@@ -24,10 +24,26 @@ export const EwmaModelOptionsSchema = z.object({
   /** Deviations are clipped to this many standard deviations when learning, so a spike barely moves the baseline. */
   clipZ: z.number().positive().default(3),
 });
-/** See {@link EwmaModelOptionsSchema}. */
+/**
+ * See {@link EwmaModelOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { EwmaModelOptions } from '@aiops/detectors';
+ * const options: EwmaModelOptions = { alpha: 0.02 };
+ * ```
+ */
 export type EwmaModelOptions = z.input<typeof EwmaModelOptionsSchema>;
 
-/** Per-series state of {@link ewmaModel}: count, mean, variance. */
+/**
+ * Per-series state of {@link ewmaModel}: count, mean, variance.
+ *
+ * @example
+ * ```ts
+ * import { ewmaModel, type EwmaState } from '@aiops/detectors';
+ * const state: EwmaState = ewmaModel().init(); // { n: 0, m: 0, v: 0 }
+ * ```
+ */
 export interface EwmaState {
   n: number;
   m: number;
@@ -86,7 +102,15 @@ export function ewmaModel(options: EwmaModelOptions = {}): ScoreModel<EwmaState>
 export const EwmaDetectorOptionsSchema = MetricDetectorOptionsSchema.extend({
   name: z.string().min(1).default('ewma-zscore'),
 }).extend(EwmaModelOptionsSchema.shape);
-/** See {@link EwmaDetectorOptionsSchema}. */
+/**
+ * See {@link EwmaDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { EwmaDetectorOptions } from '@aiops/detectors';
+ * const options: EwmaDetectorOptions = { alpha: 0.1, zThreshold: 5, statistic: 'p99' };
+ * ```
+ */
 export type EwmaDetectorOptions = z.input<typeof EwmaDetectorOptionsSchema>;
 
 /**

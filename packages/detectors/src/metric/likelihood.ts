@@ -22,10 +22,26 @@ export const LikelihoodOptionsSchema = z.object({
   /** Least variance assumed for the averages, so a model that is always sure does not alarm on noise. */
   minVariance: z.number().positive().default(0.0003),
 });
-/** See {@link LikelihoodOptionsSchema}. */
+/**
+ * See {@link LikelihoodOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { LikelihoodOptions } from '@aiops/detectors';
+ * const options: LikelihoodOptions = { shortPoints: 5, historyPoints: 8_640 };
+ * ```
+ */
 export type LikelihoodOptions = z.input<typeof LikelihoodOptionsSchema>;
 
-/** Per-series state of {@link likelihoodModel}: the inner model's state and the score statistics. */
+/**
+ * Per-series state of {@link likelihoodModel}: the inner model's state and the score statistics.
+ *
+ * @example
+ * ```ts
+ * import { likelihoodModel, cusumModel, type CusumState, type LikelihoodState } from '@aiops/detectors';
+ * const state: LikelihoodState<CusumState> = likelihoodModel(cusumModel()).init();
+ * ```
+ */
 export interface LikelihoodState<S> {
   in: S;
   r: number[];
@@ -36,7 +52,15 @@ export interface LikelihoodState<S> {
   v: number;
 }
 
-/** 0.5 at a likelihood of 0.99999, 1 at 1 - 1e-10: the log scale Numenta's detectors report. */
+/**
+ * 0.5 at a likelihood of 0.99999, 1 at 1 - 1e-10: the log scale Numenta's detectors report.
+ *
+ * @example
+ * ```ts
+ * import { logLikelihood } from '@aiops/detectors';
+ * logLikelihood(0.99999); // 0.5
+ * ```
+ */
 export const logLikelihood = (likelihood: number): number =>
   Math.min(1, Math.max(0, Math.log(1.000_000_000_1 - likelihood) / Math.log(1e-10)));
 

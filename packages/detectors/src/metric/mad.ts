@@ -21,10 +21,26 @@ export const MadModelOptionsSchema = z.object({
   /** Points in the window before scoring. */
   minPoints: z.number().int().min(3).default(20),
 });
-/** See {@link MadModelOptionsSchema}. */
+/**
+ * See {@link MadModelOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { MadModelOptions } from '@aiops/detectors';
+ * const options: MadModelOptions = { windowPoints: 30 };
+ * ```
+ */
 export type MadModelOptions = z.input<typeof MadModelOptionsSchema>;
 
-/** Per-series state of {@link madModel}: the window in arrival order (a ring) and sorted. */
+/**
+ * Per-series state of {@link madModel}: the window in arrival order (a ring) and sorted.
+ *
+ * @example
+ * ```ts
+ * import { madModel, type MadState } from '@aiops/detectors';
+ * const state: MadState = madModel().init();
+ * ```
+ */
 export interface MadState {
   w: number[];
   i: number;
@@ -122,7 +138,15 @@ export function madModel(options: MadModelOptions = {}): ScoreModel<MadState> {
 export const MadDetectorOptionsSchema = MetricDetectorOptionsSchema.extend({
   name: z.string().min(1).default('median-mad'),
 }).extend(MadModelOptionsSchema.shape);
-/** See {@link MadDetectorOptionsSchema}. */
+/**
+ * See {@link MadDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { MadDetectorOptions } from '@aiops/detectors';
+ * const options: MadDetectorOptions = { windowPoints: 120, zThreshold: 6 };
+ * ```
+ */
 export type MadDetectorOptions = z.input<typeof MadDetectorOptionsSchema>;
 
 /**

@@ -51,10 +51,26 @@ export const MetricDetectorOptionsSchema = z.object({
     .positive()
     .default(6 * 3_600_000),
 });
-/** Options of {@link createMetricDetector}, see {@link MetricDetectorOptionsSchema}. */
+/**
+ * Options of {@link createMetricDetector}, see {@link MetricDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricDetectorOptions } from '@aiops/detectors';
+ * const options: MetricDetectorOptions = { name: 'latency', statistic: 'p99', resolveAfterPoints: 5 };
+ * ```
+ */
 export type MetricDetectorOptions = z.input<typeof MetricDetectorOptionsSchema>;
 
-/** What a metric detector counts about itself. */
+/**
+ * What a metric detector counts about itself.
+ *
+ * @example
+ * ```ts
+ * import { createEwmaDetector, type MetricDetectorStats } from '@aiops/detectors';
+ * const stats: MetricDetectorStats = createEwmaDetector().stats();
+ * ```
+ */
 export interface MetricDetectorStats {
   readonly series: number;
   readonly points: number;
@@ -84,7 +100,15 @@ interface Track<S> {
   lab?: Record<string, string>;
 }
 
-/** The JSON state of a metric detector, as `snapshot()` returns it. */
+/**
+ * The JSON state of a metric detector, as `snapshot()` returns it.
+ *
+ * @example
+ * ```ts
+ * import { createEwmaDetector, type MetricDetectorState } from '@aiops/detectors';
+ * const state: MetricDetectorState | undefined = createEwmaDetector().snapshot?.();
+ * ```
+ */
 export interface MetricDetectorState {
   readonly version: 1;
   readonly watermark: number;
@@ -95,6 +119,13 @@ export interface MetricDetectorState {
 
 /**
  * A metric detector: a {@link Detector} with direct access to its scores and counters.
+ *
+ * @example
+ * ```ts
+ * import { createEwmaDetector, type MetricDetector, type EwmaState } from '@aiops/detectors';
+ * const detector: MetricDetector<EwmaState> = createEwmaDetector();
+ * detector.score('metric:App|Latency', Date.now(), 120); // a score in [0, 1]
+ * ```
  */
 export interface MetricDetector<S = unknown> extends Detector<MetricDetectorState> {
   /**
@@ -110,7 +141,17 @@ export interface MetricDetector<S = unknown> extends Detector<MetricDetectorStat
 
 const severityOf = (score: number): Severity => (score >= 0.95 ? 'high' : score >= 0.75 ? 'medium' : 'low');
 
-/** The labels of a metric series: namespace, metric, its dimensions, and `service` when a dimension names one. */
+/**
+ * The labels of a metric series: namespace, metric, its dimensions, and `service` when a dimension names one.
+ *
+ * @example
+ * ```ts
+ * import { metricLabels } from '@aiops/detectors';
+ * metricLabels({ type: 'metric', timestamp: 0, namespace: 'AWS/ECS', name: 'CPUUtilization',
+ *   dimensions: { ServiceName: 'checkout', ClusterName: 'prod' }, value: 1 });
+ * // { ServiceName: 'checkout', ClusterName: 'prod', service: 'checkout', namespace: 'AWS/ECS', metric: 'CPUUtilization' }
+ * ```
+ */
 export function metricLabels(signal: MetricSignal): Record<string, string> {
   const labels: Record<string, string> = { ...signal.dimensions };
   const service = signal.dimensions.ServiceName ?? signal.dimensions.Service ?? signal.dimensions.service;

@@ -15,7 +15,15 @@ export const MetricStatisticSchema = z.union([
   z.enum(['value', 'average', 'sum', 'min', 'max', 'count']),
   z.string().regex(/^p\d{1,2}(\.\d+)?$/, 'a percentile such as p99 or p99.9'),
 ]);
-/** See {@link MetricStatisticSchema}. */
+/**
+ * See {@link MetricStatisticSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricStatistic } from '@aiops/detectors';
+ * const statistic: MetricStatistic = 'p99';
+ * ```
+ */
 export type MetricStatistic = z.infer<typeof MetricStatisticSchema>;
 
 /**

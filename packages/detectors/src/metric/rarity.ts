@@ -22,13 +22,29 @@ export const RarityOptionsSchema = z.object({
    */
   minRaw: z.number().min(0).max(1).default(0),
 });
-/** See {@link RarityOptionsSchema}. */
+/**
+ * See {@link RarityOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RarityOptions } from '@aiops/detectors';
+ * const options: RarityOptions = { historyPoints: 10_000, minRaw: 0.5 };
+ * ```
+ */
 export type RarityOptions = z.input<typeof RarityOptionsSchema>;
 
 /** Bins of the log-odds histogram: a tenth of a decade each, from 1e-3 to about 1e3 of odds. */
 const BINS = 64;
 
-/** Per-series state of {@link rarityModel}: the inner state, the histogram as a Fenwick tree, and its total. */
+/**
+ * Per-series state of {@link rarityModel}: the inner state, the histogram as a Fenwick tree, and its total.
+ *
+ * @example
+ * ```ts
+ * import { ewmaModel, rarityModel, type EwmaState, type RarityState } from '@aiops/detectors';
+ * const state: RarityState<EwmaState> = rarityModel(ewmaModel()).init();
+ * ```
+ */
 export interface RarityState<S> {
   in: S;
   h: number[];

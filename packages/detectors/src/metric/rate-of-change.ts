@@ -23,10 +23,26 @@ export const RateOfChangeModelOptionsSchema = z.object({
   /** Which steps count: `up` (spikes and surges), `down` (drops), or `both`. */
   direction: z.enum(['up', 'down', 'both']).default('both'),
 });
-/** See {@link RateOfChangeModelOptionsSchema}. */
+/**
+ * See {@link RateOfChangeModelOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RateOfChangeModelOptions } from '@aiops/detectors';
+ * const options: RateOfChangeModelOptions = { direction: 'up' };
+ * ```
+ */
 export type RateOfChangeModelOptions = z.input<typeof RateOfChangeModelOptionsSchema>;
 
-/** Per-series state of {@link rateOfChangeModel}: count, previous value, typical absolute step. */
+/**
+ * Per-series state of {@link rateOfChangeModel}: count, previous value, typical absolute step.
+ *
+ * @example
+ * ```ts
+ * import { rateOfChangeModel, type RateOfChangeState } from '@aiops/detectors';
+ * const state: RateOfChangeState = rateOfChangeModel().init();
+ * ```
+ */
 export interface RateOfChangeState {
   n: number;
   p: number;
@@ -84,7 +100,15 @@ export const RateOfChangeDetectorOptionsSchema = MetricDetectorOptionsSchema.ext
   name: z.string().min(1).default('rate-of-change'),
   resolveAfterPoints: z.number().int().positive().default(1),
 }).extend(RateOfChangeModelOptionsSchema.shape);
-/** See {@link RateOfChangeDetectorOptionsSchema}. */
+/**
+ * See {@link RateOfChangeDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { RateOfChangeDetectorOptions } from '@aiops/detectors';
+ * const options: RateOfChangeDetectorOptions = { direction: 'down', zThreshold: 10 };
+ * ```
+ */
 export type RateOfChangeDetectorOptions = z.input<typeof RateOfChangeDetectorOptionsSchema>;
 
 /**

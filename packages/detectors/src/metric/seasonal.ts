@@ -33,10 +33,26 @@ export const SeasonalModelOptionsSchema = z.object({
   /** Deviations clipped to this many standard deviations when learning. */
   clipZ: z.number().positive().default(3),
 });
-/** See {@link SeasonalModelOptionsSchema}. */
+/**
+ * See {@link SeasonalModelOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { SeasonalModelOptions } from '@aiops/detectors';
+ * const halfHourly: SeasonalModelOptions = { slots: 48 };
+ * ```
+ */
 export type SeasonalModelOptions = z.input<typeof SeasonalModelOptionsSchema>;
 
-/** Per-series state of {@link seasonalModel}: per-slot count, mean and variance, and the last slot. */
+/**
+ * Per-series state of {@link seasonalModel}: per-slot count, mean and variance, and the last slot.
+ *
+ * @example
+ * ```ts
+ * import { seasonalModel, type SeasonalState } from '@aiops/detectors';
+ * const state: SeasonalState = seasonalModel().init();
+ * ```
+ */
 export interface SeasonalState {
   /** Event time of the first point. */
   t0: number;
@@ -117,7 +133,15 @@ export function seasonalModel(options: SeasonalModelOptions = {}): ScoreModel<Se
 export const SeasonalDetectorOptionsSchema = MetricDetectorOptionsSchema.extend({
   name: z.string().min(1).default('seasonal'),
 }).extend(SeasonalModelOptionsSchema.shape);
-/** See {@link SeasonalDetectorOptionsSchema}. */
+/**
+ * See {@link SeasonalDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { SeasonalDetectorOptions } from '@aiops/detectors';
+ * const weekly: SeasonalDetectorOptions = { periodMs: 7 * 86_400_000, slots: 168 };
+ * ```
+ */
 export type SeasonalDetectorOptions = z.input<typeof SeasonalDetectorOptionsSchema>;
 
 /**

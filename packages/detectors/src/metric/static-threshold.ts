@@ -18,7 +18,15 @@ export const ComparisonSchema = z.enum([
   'LessThanThreshold',
   'LessThanOrEqualToThreshold',
 ]);
-/** See {@link ComparisonSchema}. */
+/**
+ * See {@link ComparisonSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { Comparison } from '@aiops/detectors';
+ * const below: Comparison = 'LessThanThreshold';
+ * ```
+ */
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
 const Rule = z
@@ -36,7 +44,15 @@ const Rule = z
     path: ['datapointsToAlarm'],
   });
 
-/** Per-series state of {@link staticThresholdModel}: the last N verdicts (1 = breaching) as a ring. */
+/**
+ * Per-series state of {@link staticThresholdModel}: the last N verdicts (1 = breaching) as a ring.
+ *
+ * @example
+ * ```ts
+ * import { staticThresholdModel, type StaticThresholdState } from '@aiops/detectors';
+ * const state: StaticThresholdState = staticThresholdModel({ threshold: 90 }).init();
+ * ```
+ */
 export interface StaticThresholdState {
   b: number[];
   i: number;
@@ -115,7 +131,15 @@ export const StaticThresholdDetectorOptionsSchema = MetricDetectorOptionsSchema.
 })
   .extend({ name: z.string().min(1).default('static-threshold') })
   .and(Rule);
-/** See {@link StaticThresholdDetectorOptionsSchema}. */
+/**
+ * See {@link StaticThresholdDetectorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { StaticThresholdDetectorOptions } from '@aiops/detectors';
+ * const options: StaticThresholdDetectorOptions = { threshold: 1, comparison: 'LessThanThreshold', match: { name: 'HealthyHostCount' } };
+ * ```
+ */
 export type StaticThresholdDetectorOptions = z.input<typeof StaticThresholdDetectorOptionsSchema>;
 
 /**

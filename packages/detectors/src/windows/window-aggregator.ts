@@ -33,7 +33,15 @@ export const WindowAggregatorOptionsSchema = z
     message: 'hopMs must divide sizeMs',
     path: ['hopMs'],
   });
-/** See {@link WindowAggregatorOptionsSchema}. */
+/**
+ * See {@link WindowAggregatorOptionsSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { WindowAggregatorOptions } from '@aiops/detectors';
+ * const sliding: WindowAggregatorOptions = { sizeMs: 300_000, hopMs: 60_000, quantiles: [0.99] };
+ * ```
+ */
 export type WindowAggregatorOptions = z.input<typeof WindowAggregatorOptionsSchema>;
 
 /**
@@ -59,7 +67,15 @@ export interface WindowResult {
   readonly quantiles: Readonly<Record<string, number>>;
 }
 
-/** Counters of a {@link WindowAggregator}. */
+/**
+ * Counters of a {@link WindowAggregator}.
+ *
+ * @example
+ * ```ts
+ * import { createWindowAggregator, type WindowAggregatorStats } from '@aiops/detectors';
+ * const stats: WindowAggregatorStats = createWindowAggregator({ sizeMs: 1_000 }).stats();
+ * ```
+ */
 export interface WindowAggregatorStats {
   readonly keys: number;
   /** Records dropped because their window had closed. */
@@ -69,7 +85,15 @@ export interface WindowAggregatorStats {
   readonly evictedByIdle: number;
 }
 
-/** The JSON state of a {@link WindowAggregator}. */
+/**
+ * The JSON state of a {@link WindowAggregator}.
+ *
+ * @example
+ * ```ts
+ * import { createWindowAggregator, type WindowAggregatorState } from '@aiops/detectors';
+ * const state: WindowAggregatorState = createWindowAggregator({ sizeMs: 1_000 }).snapshot();
+ * ```
+ */
 export interface WindowAggregatorState {
   readonly version: 1;
   readonly watermark: number;
@@ -82,6 +106,13 @@ export interface WindowAggregatorState {
  * Keyed event-time windows over numbers, with count, sum, min, max, mean, rate and quantiles.
  * Memory per key: its open windows (at most `sizeMs / hopMs + allowedLatenessMs / hopMs + 1`), each
  * 5 numbers plus, when quantiles are asked for, a DDSketch capped at 512 bins (about 4 KiB).
+ *
+ * @example
+ * ```ts
+ * import { createWindowAggregator, type WindowAggregator } from '@aiops/detectors';
+ * const perMinute: WindowAggregator = createWindowAggregator({ sizeMs: 60_000 });
+ * perMinute.add('checkout', Date.now(), 42);
+ * ```
  */
 export interface WindowAggregator {
   /** Adds a value at event time `t`; returns the windows of this key that closed (its own watermark moved). */
