@@ -67,3 +67,5 @@ export type { KinesisProducerOptions } from './producer/producer-options.js';
 export { KINESIS_LIMITS } from './producer/producer-options.js';
 export type { FileFormat, FileSource, FileSourceOptions } from './sources/file-source.js';
 export { createFileSource } from './sources/file-source.js';
+export type { FirehoseEndpoint, FirehoseEndpointOptions } from './sources/firehose-endpoint.js';
+export { createFirehoseEndpoint } from './sources/firehose-endpoint.js';
