@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ActionResult, Clock, Logger, StateStore } from '@aiops/core';
 import { describeError } from '@aiops/core';
+import { Admission, Slots } from './admission.js';
 import { ApprovalBook } from './approvals.js';
 import { type AuditRecord, type AuditSink, auditId } from './audit.js';
 import type { RunbookCatalog } from './catalog.js';
 import { RunbookError } from './errors.js';
 import type { ProgressEvent } from './executor-options.js';
-import { Admission, type Guardrails, type KillSwitchState, Slots } from './guardrails.js';
+import type { Guardrails, KillSwitchState } from './guardrails.js';
 import { keysOf } from './records.js';
 import type { ActionDriver, RenderedAction } from './rendered-action.js';
 

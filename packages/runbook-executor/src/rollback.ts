@@ -1,11 +1,11 @@
 import type { ActionPlan, ActionResult } from '@aiops/core';
+import { execute } from './execute.js';
 import { type ExecutorCore, resultBase } from './executor-core.js';
 import { policyRequiresApproval } from './guardrails.js';
 import { checkValues } from './inputs.js';
 import { allowed } from './planning.js';
 import type { PlanRecord, RunRecord } from './records.js';
 import { renderAction, renderTarget } from './render.js';
-import { execute } from './run-plan.js';
 import type { RollbackSpec } from './runbook-schema.js';
 import { renderTemplate } from './template.js';
 
