@@ -180,6 +180,13 @@ function lintSsmAction(
   let params: Readonly<Record<string, SsmDocumentParameter>> | undefined;
   let shell = false;
   if (action.document.path !== undefined) {
+    if (/^(aws-|amazon|amzn)/i.test(action.document.name)) {
+      err(
+        ['action', 'document', 'name'],
+        'starts with a prefix AWS reserves (AWS-, Amazon, amzn): name your document otherwise',
+      );
+      return;
+    }
     const problem = checkRepoPath(action.document.path);
     if (problem) {
       err(['action', 'document', 'path'], problem);

@@ -180,6 +180,12 @@ action:
     expect(await errorsOf({ 'runbooks/doc.yaml': runbook('documents/d.yaml'), 'documents/d.yaml': loose })).toEqual([
       expect.stringContaining('flows into "Unit", whose allowedPattern accepts "a;b"'),
     ]);
+    expect(
+      await errorsOf({
+        'runbooks/doc.yaml': runbook('documents/d.yaml').replace('Aiops-Doc', () => 'AWS-Mine'),
+        'documents/d.yaml': doc,
+      }),
+    ).toEqual([expect.stringContaining('action.document.name: starts with a prefix AWS reserves')]);
     const automation = 'schemaVersion: "0.3"\nmainSteps: []\n';
     expect(
       await errorsOf({ 'runbooks/doc.yaml': runbook('documents/d.yaml'), 'documents/d.yaml': automation }),
