@@ -69,7 +69,8 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isHexAlpha = (c: number): boolean => (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 const isWord = (c: number): boolean => isDigit(c) || isAlpha(c);
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+/** Space and every control character (tab, line feed, carriage return...) separate tokens. */
+const isSpace = (c: number): boolean => c <= 32;
 /** Opening brackets and quotes: ( [ { < ' " */
 const isOpen = (c: number): boolean => c === 40 || c === 91 || c === 123 || c === 60 || c === 39 || c === 34;
 /** Closing brackets, quotes and trailing punctuation: ) ] } > ' " , ; . : */
@@ -301,14 +302,14 @@ export function maskedKey(message: string): number {
   let i = 0;
   while (i < n) {
     let c = message.charCodeAt(i);
-    while (i < n && isSpace(c)) c = message.charCodeAt(++i);
+    while (i < n && c <= 32) c = message.charCodeAt(++i);
     if (i >= n) break;
     const start = i;
     const s1 = h1;
     const s2 = h2;
     let digits = 0;
-    for (; i < n && !isSpace(c); c = message.charCodeAt(++i)) {
-      if (c >= 48 && c <= 57) digits++;
+    for (; i < n && c > 32; c = message.charCodeAt(++i)) {
+      if (c - 48 < 10 && c >= 48) digits++;
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = (h2 + h1) | 0;
     }
