@@ -3,6 +3,7 @@ import type { ParameterValues } from './inputs.js';
 import type { RenderedAction, RenderedDocument } from './rendered-action.js';
 import type { LoadedRunbook } from './repository.js';
 import type { Runbook } from './runbook-schema.js';
+import { KNOWN_AWS_DOCUMENTS } from './ssm-document.js';
 import { renderTemplate } from './template.js';
 
 /**
@@ -131,6 +132,11 @@ export function renderAction(
       ...(document ? { document } : {}),
       parameters,
       ...(a.assumeRole ? { assumeRole: a.assumeRole } : {}),
+      // AWS documents the linter does not know mostly take it; a kept document says for itself.
+      acceptsAssumeRole: doc
+        ? 'AutomationAssumeRole' in doc.parameters
+        : 'AutomationAssumeRole' in
+          (KNOWN_AWS_DOCUMENTS[a.document.name]?.parameters ?? { AutomationAssumeRole: true }),
       timeoutMs: runbook.timeoutMs,
     };
   }

@@ -70,7 +70,8 @@ export interface RenderedSsmCommand {
  * ```ts
  * import type { RenderedSsmAutomation } from '@aiops/runbook-executor';
  * const restart: RenderedSsmAutomation = {
- *   type: 'ssm-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0123456789abcdef0'] }, timeoutMs: 900_000,
+ *   type: 'ssm-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0123456789abcdef0'] },
+ *   acceptsAssumeRole: true, timeoutMs: 900_000,
  * };
  * ```
  */
@@ -80,6 +81,8 @@ export interface RenderedSsmAutomation {
   readonly document?: RenderedDocument;
   readonly parameters: Readonly<Record<string, string[]>>;
   readonly assumeRole?: string;
+  /** The document declares `AutomationAssumeRole`, so the executor's role may be passed to it. */
+  readonly acceptsAssumeRole: boolean;
   readonly timeoutMs: number;
 }
 

@@ -60,7 +60,8 @@ export function createSsmAutomationDriver(options: SsmDriverOptions): ActionDriv
         Object.entries(action.parameters).map(([k, v]) => [k, [...v]]),
       );
       const role = action.assumeRole ?? o.automationAssumeRoleArn;
-      if (role && !parameters.AutomationAssumeRole) parameters.AutomationAssumeRole = [role];
+      if (role && action.acceptsAssumeRole && !parameters.AutomationAssumeRole)
+        parameters.AutomationAssumeRole = [role];
       const started = await ssm.send<StartAutomationExecutionResult>(
         'StartAutomationExecution',
         new StartAutomationExecutionCommand({

@@ -10,6 +10,7 @@ const action = (over: Partial<RenderedSsmAutomation> = {}): RenderedSsmAutomatio
   type: 'ssm-automation',
   documentName: 'AWS-RestartEC2Instance',
   parameters: { InstanceId: ['i-0123456789abcdef0'] },
+  acceptsAssumeRole: true,
   timeoutMs: 30_000,
   ...over,
 });
@@ -46,6 +47,15 @@ describe('SSM Automation driver', () => {
     expect(statuses).toEqual(['started', 'InProgress', 'PendingApproval', 'Waiting', 'InProgress', 'Success']);
     expect(ctx.progress.find((p) => p.status === 'PendingApproval')!.detail).toMatchObject({ waiting: true });
     expect(outcome.output).toContain('stop.State');
+  });
+
+  it('passes the role only to documents that declare AutomationAssumeRole', async () => {
+    ssm.onStartAutomation = () => ({ statuses: ['Success'] });
+    const driver = createSsmAutomationDriver({ client, pollIntervalMs: 5, automationAssumeRoleArn: ROLE });
+    await driver.run(action({ acceptsAssumeRole: false }), driverContext({ planId: 'p-norole' }));
+    expect(ssm.callsOf('StartAutomationExecution').at(-1)!.body.Parameters).toEqual({
+      InstanceId: ['i-0123456789abcdef0'],
+    });
   });
 
   it('reports a failed automation with its failure message', async () => {
