@@ -44,9 +44,11 @@ for (const [i, s] of corpus.entries()) {
   writeFileSync(join(dir, `${NAME}_${s.file}`), `timestamp,value,anomaly_score\n${rows.join('\n')}\n`);
 }
 
+const scoringStarted = performance.now();
 const scored = scoreNab(
   corpus.map((s, i) => ({ name: s.name, timestamps: s.timestamps, scores: reported[i]!, windows: s.windows })),
 );
+const scoringMs = performance.now() - scoringStarted;
 const round = (x: number) => Math.round(x * 100) / 100;
 console.log(
   JSON.stringify({
@@ -57,6 +59,8 @@ console.log(
     pointsPerSec: Math.round(points / (elapsedMs / 1_000)),
     points,
     series: corpus.length,
+    detectMs: Math.round(elapsedMs),
+    scoreMs: Math.round(scoringMs),
     thresholds: {
       standard: Number(scored.standard!.threshold.toFixed(3)),
       reward_low_FP_rate: Number(scored.reward_low_FP_rate!.threshold.toFixed(3)),
