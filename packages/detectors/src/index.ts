@@ -91,6 +91,7 @@ export {
   ComparisonSchema,
   createStaticThresholdDetector,
   StaticThresholdDetectorOptionsSchema,
+  StaticThresholdRuleSchema,
   staticThresholdModel,
 } from './metric/static-threshold.js';
 export type {

@@ -118,7 +118,7 @@ export interface MetricDetectorState {
 }
 
 /**
- * A metric detector: a {@link Detector} with direct access to its scores and counters.
+ * A metric detector: a core `Detector` with direct access to its scores and counters.
  *
  * @example
  * ```ts
@@ -162,7 +162,7 @@ export function metricLabels(signal: MetricSignal): Record<string, string> {
 }
 
 /**
- * Turns a {@link ScoreModel} into a streaming metric {@link Detector}: one model state per series
+ * Turns a {@link ScoreModel} into a streaming metric `Detector`: one model state per series
  * (keyed by core's `seriesKeyOf`), a firing finding when the score reaches `threshold` (again at most
  * every `refireIntervalMs` while it lasts), a resolved finding after `resolveAfterPoints` normal
  * points, evidence of the recent points, bounded series with least-recently-used and idle eviction,

@@ -29,7 +29,16 @@ export const ComparisonSchema = z.enum([
  */
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
-const Rule = z
+/**
+ * A CloudWatch-style rule: threshold, comparison, and "M out of N" datapoints.
+ *
+ * @example
+ * ```ts
+ * import { StaticThresholdRuleSchema } from '@aiops/detectors';
+ * StaticThresholdRuleSchema.parse({ threshold: 90, datapointsToAlarm: 3, evaluationPeriods: 5 });
+ * ```
+ */
+export const StaticThresholdRuleSchema = z
   .object({
     /** The value each datapoint is compared with. */
     threshold: z.number().finite(),
@@ -68,7 +77,7 @@ export interface StaticThresholdState {
  * const rule: StaticThresholdModelOptions = { threshold: 90, datapointsToAlarm: 3, evaluationPeriods: 5 };
  * ```
  */
-export type StaticThresholdModelOptions = z.input<typeof Rule>;
+export type StaticThresholdModelOptions = z.input<typeof StaticThresholdRuleSchema>;
 
 /**
  * "M out of N" threshold, as CloudWatch alarms evaluate: the score is the share of the M breaching
@@ -85,7 +94,7 @@ export type StaticThresholdModelOptions = z.input<typeof Rule>;
  * ```
  */
 export function staticThresholdModel(options: StaticThresholdModelOptions): ScoreModel<StaticThresholdState> {
-  const o = parseOptions(Rule, options, 'staticThresholdModel');
+  const o = parseOptions(StaticThresholdRuleSchema, options, 'staticThresholdModel');
   const breaches = (x: number): boolean => {
     switch (o.comparison) {
       case 'GreaterThanThreshold':
@@ -130,7 +139,7 @@ export const StaticThresholdDetectorOptionsSchema = MetricDetectorOptionsSchema.
   resolveAfterPoints: true,
 })
   .extend({ name: z.string().min(1).default('static-threshold') })
-  .and(Rule);
+  .and(StaticThresholdRuleSchema);
 /**
  * See {@link StaticThresholdDetectorOptionsSchema}.
  *
