@@ -2,7 +2,7 @@ import { FindingSchema, ManualClock } from '@aiops/core';
 import { runDetectorContract } from '@aiops/testing';
 import { describe, expect, it } from 'vitest';
 import { classifyLogLine, createErrorRateDetector, errorEvidence } from '../src/index.js';
-import { flushAfter, line, play, prng, T0 } from './support/series.js';
+import { flushAfter, incidentProtocolProblems, line, play, prng, T0 } from './support/series.js';
 
 /**
  * An access log at `rps` requests a second for `seconds`, with an error ratio of `base`, or `spike`
@@ -49,6 +49,22 @@ describe('error-rate: the spike of the seed example', () => {
     expect(secondsAfterStart(resolved[0]!.at)).toBeLessThanOrEqual(90 + 3 * 5);
     expect(firing.every((f) => f.at < resolved[0]!.at)).toBe(true);
     expect(resolved[0]!.startedAt).toBe(firing[0]!.startedAt);
+    expect(incidentProtocolProblems(out)).toEqual([]);
+  });
+
+  it('opens and closes one incident per spike, spike after spike', () => {
+    const d = createErrorRateDetector({ windowMs: 5_000 });
+    const clock = new ManualClock(T0);
+    const first = traffic({ rps: 30, seconds: 120, base: 0.01, spike: 0.4, from: 40, to: 60, seed: 31 });
+    const second = traffic({ rps: 30, seconds: 120, base: 0.01, spike: 0.4, from: 40, to: 60, seed: 32 }).map((s) => ({
+      ...s,
+      timestamp: s.timestamp + 120_000,
+    }));
+    const out = [...play(d, [...first, ...second], { clock, flushEveryMs: 1_000 }), ...flushAfter(d, clock, 30_000)];
+    expect(incidentProtocolProblems(out)).toEqual([]);
+    const onsets = out.filter((f, i) => f.status === 'firing' && (i === 0 || out[i - 1]!.status === 'resolved'));
+    expect(onsets.map((f) => Math.floor(secondsAfterStart(f.at) / 10))).toEqual([4, 16]);
+    expect(out.filter((f) => f.status === 'resolved')).toHaveLength(2);
   });
 
   it('gives a finding an SRE can act on: service labels, title, error templates with samples, HTTP statuses', () => {

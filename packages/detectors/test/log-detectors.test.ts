@@ -2,7 +2,7 @@ import { ManualClock } from '@aiops/core';
 import { makeAlarmSignal, runDetectorContract } from '@aiops/testing';
 import { describe, expect, it } from 'vitest';
 import { createAlarmPassThrough, createNewPatternDetector, createTemplateSpikeDetector } from '../src/index.js';
-import { flushAfter, line, play, prng, T0 } from './support/series.js';
+import { flushAfter, incidentProtocolProblems, line, play, prng, T0 } from './support/series.js';
 
 /** Ten minutes of a service's usual lines, a few a second. */
 function usual(seconds = 600, rate = 4, seed = 3) {
@@ -41,7 +41,9 @@ describe('new-pattern detector', () => {
       evidence: [{ type: 'log', template: 'FATAL: connection pool exhausted (size=<NUM>)', level: 'error', count: 1 }],
     });
     expect(flushAfter(d, clock, 30_000)).toEqual([]);
-    expect(flushAfter(d, clock, 40_000).map((f) => f.status)).toEqual(['resolved']);
+    const resolved = flushAfter(d, clock, 40_000);
+    expect(resolved.map((f) => f.status)).toEqual(['resolved']);
+    expect(incidentProtocolProblems([...out, ...resolved])).toEqual([]);
   });
 
   it('fires on a new pattern that is not an error only when it comes in a burst', () => {
@@ -98,6 +100,7 @@ describe('template-spike detector', () => {
       template: 'Retrying request <NUM> of <NUM> in <DURATION>',
     });
     expect(out.at(-1)!.status).toBe('resolved');
+    expect(incidentProtocolProblems(out)).toEqual([]);
   });
 });
 

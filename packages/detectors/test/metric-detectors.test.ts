@@ -11,7 +11,7 @@ import {
   createStaticThresholdDetector,
   type MetricDetector,
 } from '../src/index.js';
-import { cpu, gaussian, list, play, prng } from './support/series.js';
+import { cpu, gaussian, incidentProtocolProblems, list, play, prng } from './support/series.js';
 
 /** 600 minutes of noise around 40, optionally with something at minute 400. */
 function series(shape: 'noise' | 'spike' | 'shift', seed = 7) {
@@ -96,7 +96,18 @@ describe('metric detectors on constructed series', () => {
     expect(resolved.kind).toBe(fire.kind);
     expect(resolved.startedAt).toBe(fire.startedAt);
     expect(resolved.at).toBeGreaterThan(fire.at);
+    expect(incidentProtocolProblems(out)).toEqual([]);
   });
+
+  for (const [name, make] of Object.entries(makers)) {
+    it(`${name}: findings over spikes and shifts keep the incident manager's rules`, () => {
+      const signals = [
+        ...series('spike', 1),
+        ...series('shift', 2).map((s) => ({ ...s, timestamp: s.timestamp + 600 * 60_000 })),
+      ];
+      expect(incidentProtocolProblems(play(make(), signals))).toEqual([]);
+    });
+  }
 
   it('findings are valid, carry routing labels and a small window of points as evidence', () => {
     const [f] = firing(createEwmaDetector({ evidencePoints: 10 }), series('spike'));

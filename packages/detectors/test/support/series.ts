@@ -74,3 +74,32 @@ export function flushAfter(detector: Detector<unknown>, clock: ManualClock, ms: 
   clock.advance(ms);
   return list(detector.flush?.({ clock, logger: silentLogger }));
 }
+
+/**
+ * What the incident manager relies on, checked over a run's findings: `at` grows strictly per
+ * detector, series, kind and status (its replay guard drops the others as duplicates), every
+ * resolution follows a firing of the same series and kind with the same `startedAt`, and
+ * `startedAt` never follows `at`. Returns the problems found.
+ */
+export function incidentProtocolProblems(findings: readonly Finding[]): string[] {
+  const problems: string[] = [];
+  const lastAt = new Map<string, number>();
+  const open = new Map<string, number>();
+  for (const f of findings) {
+    const series = `${f.detector}|${f.seriesKey}|${f.kind}`;
+    const key = `${series}|${f.status}`;
+    const prev = lastAt.get(key);
+    if (prev !== undefined && f.at <= prev) problems.push(`${key}: at ${f.at} after ${prev}`);
+    lastAt.set(key, f.at);
+    if (f.startedAt > f.at) problems.push(`${key}: startedAt after at`);
+    if (f.status === 'firing') {
+      if (!open.has(series)) open.set(series, f.startedAt);
+      else if (open.get(series) !== f.startedAt) problems.push(`${series}: startedAt changed while firing`);
+    } else {
+      if (!open.has(series)) problems.push(`${series}: resolved without firing`);
+      else if (open.get(series) !== f.startedAt) problems.push(`${series}: resolved with another startedAt`);
+      open.delete(series);
+    }
+  }
+  return problems;
+}
