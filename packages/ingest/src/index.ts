@@ -69,3 +69,12 @@ export type { FileFormat, FileSource, FileSourceOptions } from './sources/file-s
 export { createFileSource } from './sources/file-source.js';
 export type { FirehoseEndpoint, FirehoseEndpointOptions } from './sources/firehose-endpoint.js';
 export { createFirehoseEndpoint } from './sources/firehose-endpoint.js';
+export type {
+  ExpressionQuery,
+  MetricQuery,
+  MetricStatQuery,
+  MetricsPoller,
+  MetricsPollerOptions,
+  MetricsPollerStats,
+} from './sources/metrics-poller.js';
+export { createMetricsPoller } from './sources/metrics-poller.js';
