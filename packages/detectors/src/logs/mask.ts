@@ -173,7 +173,51 @@ function isHex(s: string, a: number, b: number): boolean {
   return true;
 }
 
-function classify(s: string, a: number, b: number): string {
+/**
+ * Where masked text goes: a string being built, or a hash being computed. Both masking paths share
+ * the code below, so the hash of a message is by construction the hash of its masked text.
+ */
+interface Sink {
+  /** A placeholder or other constant text. */
+  text(t: string): void;
+  /** Original text, `s[a, b)`. */
+  range(s: string, a: number, b: number): void;
+}
+
+/** Builds the masked text of one token. */
+class StringSink implements Sink {
+  out = '';
+  text(t: string): void {
+    this.out += t;
+  }
+  range(s: string, a: number, b: number): void {
+    if (b > a) this.out += s.slice(a, b);
+  }
+}
+
+/** The hash being computed by {@link maskedKey}: FNV-1a, and the running sum of its states. */
+let h1 = 0;
+let h2 = 0;
+
+class HashSink implements Sink {
+  text(t: string): void {
+    for (let k = 0; k < t.length; k++) {
+      h1 = Math.imul(h1 ^ t.charCodeAt(k), 0x01000193);
+      h2 = (h2 + h1) | 0;
+    }
+  }
+  range(s: string, a: number, b: number): void {
+    for (let k = a; k < b; k++) {
+      h1 = Math.imul(h1 ^ s.charCodeAt(k), 0x01000193);
+      h2 = (h2 + h1) | 0;
+    }
+  }
+}
+
+const HASH = new HashSink();
+
+/** The placeholder of a whole token, or undefined when only parts of it are variable. */
+function wholeType(s: string, a: number, b: number): string | undefined {
   const n = numberEnd(s, a, b);
   if (n === b) return '<NUM>';
   if (isIpv4(s, a, b)) return '<IP>';
@@ -191,14 +235,27 @@ function classify(s: string, a: number, b: number): string {
   }
   if (isIpv6(s, a, b)) return '<IP>';
   for (let i = a; i < b; i++) if (s.charCodeAt(i) === 47) return '<PATH>';
-  return segments(s, a, b);
+  // Only runs that hold a digit are masked; a token of nothing but such runs is one id.
+  for (let i = a; i < b; ) {
+    const start = i;
+    let digit = false;
+    while (i < b && isWord(s.charCodeAt(i))) {
+      if (isDigit(s.charCodeAt(i))) digit = true;
+      i++;
+    }
+    if (i > start && !digit) return undefined;
+    if (i === start) i++;
+  }
+  return '<ID>';
 }
 
-/** Masks the runs of letters and digits that hold a digit, keeping the rest: `node-<ID>`. */
-function segments(s: string, a: number, b: number): string {
-  let out = '';
+function classifyInto(s: string, a: number, b: number, sink: Sink): void {
+  const whole = wholeType(s, a, b);
+  if (whole !== undefined) {
+    sink.text(whole);
+    return;
+  }
   let i = a;
-  let kept = 0;
   while (i < b) {
     const start = i;
     let digit = false;
@@ -207,28 +264,27 @@ function segments(s: string, a: number, b: number): string {
       i++;
     }
     if (i > start) {
-      if (digit) out += numberEnd(s, start, i) === i ? '<NUM>' : isHex(s, start, i) ? '<HEX>' : '<ID>';
-      else {
-        out += s.slice(start, i);
-        kept += i - start;
-      }
+      if (digit) sink.text(numberEnd(s, start, i) === i ? '<NUM>' : isHex(s, start, i) ? '<HEX>' : '<ID>');
+      else sink.range(s, start, i);
     }
     if (i < b && !isWord(s.charCodeAt(i))) {
-      out += s[i];
+      sink.range(s, i, i + 1);
       i++;
     }
   }
-  return kept === 0 ? '<ID>' : out;
 }
 
-/** Masks the token `s[a, b)`, which holds a digit. */
-function maskRange(s: string, a: number, b: number): string {
+/** Masks the token `s[a, b)`, which holds a digit, into `sink`. */
+function maskInto(s: string, a: number, b: number, sink: Sink): void {
   let x = a;
   let y = b;
   while (x < y && isOpen(s.charCodeAt(x))) x++;
   while (y > x && isClose(s.charCodeAt(y - 1))) y--;
-  if (x === y) return s.slice(a, b);
-  let masked: string;
+  if (x === y) {
+    sink.range(s, a, b);
+    return;
+  }
+  sink.range(s, a, x);
   let eq = -1;
   for (let i = x; i < y - 1; i++) {
     const c = s.charCodeAt(i);
@@ -239,11 +295,20 @@ function maskRange(s: string, a: number, b: number): string {
     if (isDigit(c)) break;
   }
   if (eq > x) {
+    sink.range(s, x, eq + 1);
     let valueDigit = false;
     for (let i = eq + 1; i < y && !valueDigit; i++) valueDigit = isDigit(s.charCodeAt(i));
-    masked = s.slice(x, eq + 1) + (valueDigit ? classify(s, eq + 1, y) : s.slice(eq + 1, y));
-  } else masked = classify(s, x, y);
-  return x === a && y === b ? masked : s.slice(a, x) + masked + s.slice(y, b);
+    if (valueDigit) classifyInto(s, eq + 1, y, sink);
+    else sink.range(s, eq + 1, y);
+  } else classifyInto(s, x, y, sink);
+  sink.range(s, y, b);
+}
+
+/** Masks the token `s[a, b)`, which holds a digit. */
+function maskRange(s: string, a: number, b: number): string {
+  const sink = new StringSink();
+  maskInto(s, a, b, sink);
+  return sink.out;
 }
 
 /**
@@ -293,10 +358,11 @@ export function maskMessage(message: string, out: string[] = []): string[] {
  * Internal to the package.
  */
 export function maskedKey(message: string): number {
-  // FNV-1a, and the running sum of its states as a second word of hash. A token is hashed while it is scanned;
-  // when it turns out to hold a digit, the hashes go back to the token's start and take its masked form.
-  let h1 = 0x811c9dc5;
-  let h2 = 7;
+  // A token is hashed while it is scanned; when it turns out to hold a digit, the hash goes back to
+  // the token's start and takes its masked form instead, through the same code that builds it.
+  // Locals in the hot loop; the module's h1 / h2 only while the sink works on a masked token.
+  let a = 0x811c9dc5;
+  let b = 7;
   let tokens = 0;
   const n = message.length;
   let i = 0;
@@ -305,31 +371,29 @@ export function maskedKey(message: string): number {
     while (i < n && c <= 32) c = message.charCodeAt(++i);
     if (i >= n) break;
     const start = i;
-    const s1 = h1;
-    const s2 = h2;
+    const s1 = a;
+    const s2 = b;
     let digits = 0;
     for (; i < n && c > 32; c = message.charCodeAt(++i)) {
       if (c - 48 < 10 && c >= 48) digits++;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = (h2 + h1) | 0;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = (b + a) | 0;
     }
     if (digits > 0) {
-      // The common case, a bare number, needs no classification.
-      const text = digits === i - start ? '<NUM>' : maskRange(message, start, i);
       h1 = s1;
       h2 = s2;
-      for (let k = 0; k < text.length; k++) {
-        const t = text.charCodeAt(k);
-        h1 = Math.imul(h1 ^ t, 0x01000193);
-        h2 = (h2 + h1) | 0;
-      }
+      // The common case, a bare number, needs no classification.
+      if (digits === i - start) HASH.text('<NUM>');
+      else maskInto(message, start, i, HASH);
+      a = h1;
+      b = h2;
     }
-    h1 = Math.imul(h1 ^ 32, 0x01000193);
-    h2 = (h2 + h1) | 0;
+    a = Math.imul(a ^ 32, 0x01000193);
+    b = (b + a) | 0;
     tokens++;
   }
   lastTokenCount = tokens;
-  return (h1 >>> 0) * 2_097_152 + ((h2 >>> 0) % 2_097_152);
+  return (a >>> 0) * 2_097_152 + ((b >>> 0) % 2_097_152);
 }
 
 let lastTokenCount = 0;
