@@ -84,6 +84,7 @@ export type {
   Detector,
   DetectorContext,
   DetectorOutput,
+  EscalationRequest,
   Executor,
   Notifier,
   PlanDecision,

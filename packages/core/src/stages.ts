@@ -330,7 +330,9 @@ export type ApprovalState =
 export type ApprovalOutcome =
   | { readonly status: 'decided'; readonly state: ApprovalState }
   | { readonly status: 'already-decided'; readonly state: ApprovalState }
-  | { readonly status: 'not-found' };
+  | { readonly status: 'not-found' }
+  /** The person may not decide this approval (not on the approvers list); nothing changed. */
+  | { readonly status: 'forbidden'; readonly reason: string };
 
 /**
  * The approval side of an executor that can wait for people: what a Slack button, a CLI or an HTTP
@@ -379,7 +381,30 @@ export interface Executor {
   run(plan: ActionPlan, ctx: StepContext): Promise<ActionResult>;
   /** Required when `plan` can answer `approval`. */
   approvalState?(approvalId: string, ctx: StageContext): Promise<ApprovalState>;
+  /**
+   * Called once, durably (retried with the same idempotency key until it succeeds or gives up), when
+   * an incident escalates after this executor acted on it: the run failed, or the incident did not
+   * clear within the verification window. The place for a runbook's `onFailure` (a rollback).
+   */
+  onEscalated?(request: EscalationRequest, ctx: StepContext): Promise<void>;
   stop?(): Promise<void> | void;
+}
+
+/**
+ * What an executor hears when an incident it acted on escalates.
+ *
+ * @example
+ * ```ts
+ * import type { EscalationRequest } from '@aiops/core';
+ * const line = (r: EscalationRequest) => `${r.plan.runbookId} on ${r.incident.title}: ${r.reason}`;
+ * ```
+ */
+export interface EscalationRequest {
+  readonly incident: Incident;
+  readonly plan: ActionPlan;
+  /** The run's result: failed, timed out or cancelled; or succeeded, when the incident did not clear in time. */
+  readonly result?: ActionResult;
+  readonly reason: string;
 }
 
 /**

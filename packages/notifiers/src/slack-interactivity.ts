@@ -224,20 +224,23 @@ export function createSlackInteractionHandler(options: SlackInteractionOptions):
     };
     const decision = action.action_id === SLACK_APPROVE_ACTION ? 'approve' : 'reject';
     const approvalId = action.value;
-    if (o.authorize && !(await o.authorize(user, decision, approvalId))) {
+    const refuse = async (): Promise<SlackInteractionResult> => {
       logger.warn('slack: approval refused for user', { user: user.id, approvalId });
+      // Only the presser hears of it, and the buttons stay for someone who may decide.
       await respond(payload.response_url, {
         response_type: 'ephemeral',
         replace_original: false,
         text: `You are not allowed to ${decision} this action.`,
       });
       return answer(200, { kind: 'forbidden', approvalId, user });
-    }
+    };
+    if (o.authorize && !(await o.authorize(user, decision, approvalId))) return refuse();
     const by = `slack:${user.id}${user.name ? ` (${user.name})` : ''}`;
     const result =
       decision === 'approve'
         ? await o.approvals.approve(approvalId, by)
         : await o.approvals.reject(approvalId, by, 'rejected in Slack');
+    if (result.status === 'forbidden') return refuse();
     logger.info('slack: approval decided', { approvalId, decision, status: result.status });
     await respond(payload.response_url, decisionMessage(payload, decision, user, result));
     return answer(200, { kind: 'decided', decision, approvalId, by, result });

@@ -163,6 +163,23 @@ describe('createSlackInteractionHandler', () => {
     expect(slack.responses[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
   });
 
+  it('keeps the buttons when the approval API says the user may not decide', async () => {
+    const approvals = memoryApprovals(['appr-7']);
+    const strict: ApprovalApi = {
+      approve: async (id, by) =>
+        by.startsWith('slack:U0ONCALL')
+          ? approvals.approve(id, by)
+          : { status: 'forbidden', reason: `${by} is not an allowed approver` },
+      reject: (id, by, reason) => approvals.reject(id, by, reason),
+    };
+    const body = buttonPress(SLACK_APPROVE_ACTION, 'appr-7', 'U0INTERN');
+    const result = await handlerFor(strict).handle({ rawBody: body, headers: signed(body) });
+    expect(result.status).toBe(200);
+    expect(result.outcome).toMatchObject({ kind: 'forbidden', approvalId: 'appr-7', user: { id: 'U0INTERN' } });
+    expect(approvals.states.get('appr-7')).toEqual({ status: 'pending' });
+    expect(slack.responses[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+  });
+
   it('never calls a response_url outside the allowed prefixes', async () => {
     const approvals = memoryApprovals(['appr-5']);
     const handler = createSlackInteractionHandler({ signingSecret: SECRET, approvals }); // default: hooks.slack.com only

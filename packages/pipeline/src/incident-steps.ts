@@ -165,7 +165,9 @@ export class IncidentSteps {
     }
     if (decision.decision !== 'run') return finish();
     const ran = await this.#runPlan(fp, decision.plan, snapshot, ev);
-    return ran === true ? finish() : ran;
+    if (ran !== true) return ran;
+    const heard = await this.#escalate(fp, snapshot, ev);
+    return heard === undefined ? finish() : heard;
   }
 
   #recordDecision(p: ProgressRecord, fp: string, ev: EventRef, snapshot: Incident, decision: PlanDecision): void {
@@ -215,7 +217,8 @@ export class IncidentSteps {
       runId,
       'act',
       executor.name,
-      cfg.timeouts.runMs,
+      // A runbook that says how long it may take gets that long, and a minute for the executor to report.
+      plan.timeoutMs === undefined ? cfg.timeouts.runMs : plan.timeoutMs + 60_000,
       false,
       async (ctx) => parseOrThrow(ActionResultSchema, await executor.run(plan, ctx), `result from "${executor.name}"`),
     );
@@ -242,6 +245,7 @@ export class IncidentSteps {
         appendEvent(p, { type: 'action.failed', ...base('action.failed'), plan, result });
         const reason = `runbook ${plan.runbookId} ${result.status}: ${result.reason}`;
         appendEvent(p, { type: 'incident.escalated', ...base('incident.escalated'), reason });
+        ep.escalation = { reason, handled: !executor.onEscalated };
       }
     });
     return true;
@@ -262,8 +266,11 @@ export class IncidentSteps {
         e.verification.status = 'escalated';
         const reason = `still open after runbook ${e.plan?.runbookId ?? v.planId}: the verification window ended ${now - v.deadline} ms ago`;
         appendEvent(p, { type: 'incident.escalated', ...this.#base(fp, ev, 'incident.escalated', incident), reason });
+        e.escalation = { reason, handled: !deps.executor?.onEscalated };
       });
     }
+    const heard = await this.#escalate(fp, incident, ev);
+    if (heard !== undefined) return heard;
     return ep.approval ? this.#approval(fp, incident, ev) : undefined;
   }
 
@@ -273,7 +280,8 @@ export class IncidentSteps {
     const executor = deps.executor;
     if (!approval || !executor?.approvalState) return undefined;
     // Approved before a crash: the run is idempotent by its steps, so going on is safe.
-    if (approval.approved) return this.#afterRun(await this.#runPlan(fp, approval.plan, incident, ev));
+    if (approval.approved)
+      return this.#afterRun(fp, incident, ev, await this.#runPlan(fp, approval.plan, incident, ev));
     const now = deps.clock.now();
     if (now < approval.nextCheckAt && now < approval.expiresAt)
       return Math.min(approval.nextCheckAt, approval.expiresAt);
@@ -302,7 +310,7 @@ export class IncidentSteps {
         const a = epochOf(p, incident.epoch).approval;
         if (a) Object.assign(a, { approved: true, ...(state.by ? { approvedBy: state.by } : {}) });
       });
-      return this.#afterRun(await this.#runPlan(fp, approval.plan, incident, ev));
+      return this.#afterRun(fp, incident, ev, await this.#runPlan(fp, approval.plan, incident, ev));
     }
     const reason =
       state.status === 'expired'
@@ -316,8 +324,34 @@ export class IncidentSteps {
     return undefined;
   }
 
-  #afterRun(ran: StepsResult): number | undefined {
-    return ran === true ? undefined : ran;
+  async #afterRun(fp: string, incident: Incident, ev: EventRef, ran: StepsResult): Promise<number | undefined> {
+    return ran === true ? this.#escalate(fp, incident, ev) : ran;
+  }
+
+  /**
+   * Tells the executor, once and durably, that the incident escalated after its action (so it can
+   * run the runbook's `onFailure`). Returns when to try again, if it must wait.
+   */
+  async #escalate(fp: string, incident: Incident, ev: EventRef): Promise<number | undefined> {
+    const { records, deps, cfg } = this.#rt;
+    const ep = records.current(fp).epochs[String(ev.epoch)];
+    const executor = deps.executor;
+    const escalation = ep?.escalation;
+    if (!escalation || escalation.handled || !ep.plan || !executor?.onEscalated) return undefined;
+    const plan = ep.plan;
+    const result = ep.result;
+    const id = `${fp}:${ev.epoch}:escalated`;
+    const out = await this.#step<null>(fp, id, 'act', executor.name, cfg.timeouts.runMs, true, async (ctx) => {
+      await executor.onEscalated!({ incident, plan, ...(result ? { result } : {}), reason: escalation.reason }, ctx);
+      return null;
+    });
+    if (out.kind === 'wait') return out.at;
+    await records.mutate(fp, (p) => {
+      if (out.kind === 'done') out.commit(p);
+      const e = epochOf(p, ev.epoch);
+      if (e.escalation) e.escalation.handled = true;
+    });
+    return undefined;
   }
 
   /**

@@ -56,6 +56,7 @@ export function hasPendingWork(p: ProgressRecord): boolean {
   if (p.log.length > 0) return true;
   for (const ep of Object.values(p.epochs)) {
     if (ep.approval || ep.verification?.status === 'pending') return true;
+    if (ep.escalation && !ep.escalation.handled) return true;
   }
   return Object.values(p.steps).some((s) => s.status === 'started');
 }

@@ -41,6 +41,8 @@ export interface EpochProgress {
     approvedBy?: string;
   };
   verification?: { planId: string; deadline: number; status: 'pending' | 'verified' | 'escalated' };
+  /** Set when the incident escalated after an action; `handled` once the executor heard of it. */
+  escalation?: { reason: string; handled: boolean };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   DecodeError,
   type Detector,
   defineDetector,
+  type Executor,
   type IncidentEvent,
   type IncidentEventOf,
   ManualClock,
@@ -406,6 +407,45 @@ describe('slow path', () => {
     const escalated = (await notifier.waitFor('incident.escalated')) as IncidentEventOf<'incident.escalated'>;
     expect(escalated.reason).toMatch(/still open after runbook restart-service/);
     expect(pipeline.stats().verifications).toEqual({ verified: 0, escalated: 1 });
+    await finish();
+  });
+
+  it('tells the executor once, durably, when an incident escalates after its action', async () => {
+    const clock = new ManualClock(T0);
+    const heard: string[] = [];
+    const recording = createRecordingExecutor({
+      verifyWithinMs: 60_000,
+      result: (plan) => (plan.parameters.service === 'b' ? 'failed' : 'succeeded'),
+    });
+    let failOnce = true;
+    const executor: Executor = {
+      name: 'with-hook',
+      plan: (req, ctx) => recording.plan(req, ctx),
+      run: (plan, ctx) => recording.run(plan, ctx),
+      async onEscalated({ plan, reason, result }, ctx) {
+        if (failOnce) {
+          failOnce = false;
+          throw new AiopsError('UNAVAILABLE', 'rollback target busy', { retryable: true });
+        }
+        heard.push(
+          `${plan.parameters.service}:${result?.status ?? 'unverified'}:${ctx.attempt}:${reason.split(':')[0]}`,
+        );
+      },
+    };
+    const { source, pipeline, notifier, finish } = harness({
+      clock,
+      executor: executor as RecordingExecutor,
+      pipeline: { incidents: { resolveAfterMs: 3_600_000 }, slowPath: { retry: { baseMs: 1_000, maxMs: 1_000 } } },
+    });
+    await pipeline.start();
+    await source.push(log('fail', 1, 'a'), log('fail', 2, 'b'));
+    await until(() => notifier.byType('incident.escalated').length === 1, 2_000, 'the failed run to escalate');
+    await advanceUntil(clock, 1_000, () => heard.length === 1);
+    expect(heard).toEqual(['b:failed:2:runbook restart-service failed']);
+    await advanceUntil(clock, 10_000, () => heard.length === 2);
+    expect(heard[1]).toBe('a:succeeded:1:still open after runbook restart-service');
+    await advanceUntil(clock, 10_000, () => false);
+    expect(heard).toHaveLength(2);
     await finish();
   });
 

@@ -3,9 +3,11 @@ import {
   type ApprovalApi,
   type ApprovalOutcome,
   type ApprovalState,
+  type EscalationRequest,
   type Executor,
   type Notifier,
   parseOptions,
+  type StepContext,
   silentLogger,
   systemClock,
 } from '@aiops/core';
@@ -21,7 +23,7 @@ import {
 } from './audit.js';
 import type { RunbookCatalog } from './catalog.js';
 import { RunbookError } from './errors.js';
-import { createRollbackNotifier } from './escalation.js';
+import { createRollbackNotifier, rollbackUnverified } from './escalation.js';
 import { createCore, type ExecutorStats } from './executor-core.js';
 import { type RunbookExecutorOptions, RunbookExecutorOptionsSchema } from './executor-options.js';
 import { type KillSwitchState, matchesAny } from './guardrails.js';
@@ -51,9 +53,9 @@ export interface RunbookExecutor extends Executor, ApprovalApi {
   readonly catalog: RunbookCatalog;
   /** The state of an approval, `expired` once past its expiry. Unknown ids read as `expired`. */
   approvalState(approvalId: string): Promise<ApprovalState>;
-  /** Approves a pending approval. Throws `APPROVAL_FAILED` when `by` is not an allowed approver. */
+  /** Approves a pending approval; `forbidden` when `by` is not an allowed approver. */
   approve(approvalId: string, by: string): Promise<ApprovalOutcome>;
-  /** Rejects a pending approval. Throws `APPROVAL_FAILED` when `by` is not an allowed approver. */
+  /** Rejects a pending approval; `forbidden` when `by` is not an allowed approver. */
   reject(approvalId: string, by: string, reason?: string): Promise<ApprovalOutcome>;
   /** The full approval record: what would run, on what, why, until when. */
   getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
@@ -73,8 +75,13 @@ export interface RunbookExecutor extends Executor, ApprovalApi {
     readonly cursor?: string;
   }): Promise<{ records: AuditRecord[]; cursor?: string }>;
   /**
-   * A notifier to add to the pipeline: runs a runbook's rollback when its incident escalates after
-   * the runbook succeeded (the verification window passed with the incident still open).
+   * Runs a runbook's rollback when its incident escalates after the runbook succeeded (the
+   * verification window passed with the incident still open). `@aiops/pipeline` calls it durably.
+   */
+  onEscalated(request: EscalationRequest, ctx: StepContext): Promise<void>;
+  /**
+   * The same as a notifier, for hosts that do not call `onEscalated`: the rollback runs in the
+   * background and is not retried after a crash. Not needed with `@aiops/pipeline`.
    */
   readonly rollbackOnEscalation: Notifier;
   /** Resolves when no run and no background rollback is in progress. */
@@ -109,7 +116,7 @@ export interface RunbookExecutor extends Executor, ApprovalApi {
  *   ssm: { clientConfig: { region: 'eu-west-1' } },
  *   audit: { ndjsonPath: './runbook-audit.ndjson' },
  * });
- * // createPipeline({ ..., store, executor, notifiers: [slack, executor.rollbackOnEscalation] })
+ * // createPipeline({ ..., store, executor, notifiers: [slack] })
  * ```
  */
 export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookExecutor {
@@ -160,7 +167,8 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 
-  const checkApprover = async (approvalId: string, by: string, verb: string): Promise<void> => {
+  /** `undefined` when `by` may decide, else the `forbidden` outcome (audited). */
+  const checkApprover = async (approvalId: string, by: string, verb: string): Promise<ApprovalOutcome | undefined> => {
     if (typeof by !== 'string' || by.trim() === '')
       throw new RunbookError('APPROVAL_FAILED', `${verb} needs the id of the person deciding`);
     const approvers = o.guardrails.approval.approvers;
@@ -172,8 +180,9 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
         reason: `${by} may not ${verb} ${approvalId}`,
         details: { approvalId },
       });
-      throw new RunbookError('APPROVAL_FAILED', `${by} is not an allowed approver`);
+      return { status: 'forbidden', reason: `${by} is not an allowed approver` };
     }
+    return undefined;
   };
   const decide = async (approvalId: string, state: ApprovalState, by: string): Promise<ApprovalOutcome> => {
     const outcome = await core.approvals.decide(approvalId, state, clock.now());
@@ -191,7 +200,7 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
         details: { approvalId },
       });
     }
-    if (outcome.status === 'not-found') return { status: 'not-found' };
+    if (outcome.status === 'not-found' || outcome.status === 'forbidden') return outcome;
     return { status: outcome.status, state: outcome.state };
   };
   const auditExpiry = (r: ApprovalRecord) =>
@@ -208,6 +217,13 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     name: o.name,
     catalog: o.catalog,
     rollbackOnEscalation: createRollbackNotifier(core),
+    onEscalated: ({ incident }, ctx) =>
+      rollbackUnverified(
+        core,
+        incident.fingerprint,
+        incident.epoch,
+        AbortSignal.any([ctx.signal, core.stopping.signal]),
+      ),
     plan: (request) => planProposal(core, request),
     run: (plan, ctx) => runPlan(core, plan, AbortSignal.any([ctx.signal, core.stopping.signal])),
     async approvalState(approvalId) {
@@ -221,12 +237,15 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
       return record.state;
     },
     async approve(approvalId, by) {
-      await checkApprover(approvalId, by, 'approve');
-      return decide(approvalId, { status: 'approved', by }, by);
+      const forbidden = await checkApprover(approvalId, by, 'approve');
+      return forbidden ?? decide(approvalId, { status: 'approved', by }, by);
     },
     async reject(approvalId, by, reason) {
-      await checkApprover(approvalId, by, 'reject');
-      return decide(approvalId, { status: 'rejected', by, ...(reason ? { reason: reason.slice(0, 500) } : {}) }, by);
+      const forbidden = await checkApprover(approvalId, by, 'reject');
+      return (
+        forbidden ??
+        decide(approvalId, { status: 'rejected', by, ...(reason ? { reason: reason.slice(0, 500) } : {}) }, by)
+      );
     },
     getApproval: (approvalId) => core.approvals.get(approvalId, clock.now()),
     listApprovals: (status) => core.approvals.list(clock.now(), status),

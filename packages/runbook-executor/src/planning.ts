@@ -104,6 +104,7 @@ export async function planProposal(core: ExecutorCore, request: ActionRequest): 
     target: target.key,
     dryRun,
     rationale: proposal.rationale.slice(0, 2_000),
+    timeoutMs: runbook.timeoutMs,
     createdAt: now,
   };
   const action = renderAction(loaded, resolved.values, target, id);

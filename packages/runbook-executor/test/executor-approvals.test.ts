@@ -142,10 +142,15 @@ describe('approvals', () => {
   it('only listed approvers may decide; others are refused and recorded', async () => {
     const h = harness(GATED, { local: {}, guardrails: { approval: { approvers: ['U024BE7LH', 'slack:U0ADMIN*'] } } });
     const { approvalId } = approvalOf(await h.plan({ runbookId: 'gated', parameters: { service: 'checkout' } }));
-    await expect(h.executor.approve(approvalId, 'U666')).rejects.toMatchObject({ code: 'APPROVAL_FAILED' });
+    expect(await h.executor.approve(approvalId, 'U666')).toEqual({
+      status: 'forbidden',
+      reason: 'U666 is not an allowed approver',
+    });
+    expect(await h.executor.reject(approvalId, 'U666')).toMatchObject({ status: 'forbidden' });
     await expect(h.executor.approve(approvalId, '')).rejects.toMatchObject({ code: 'APPROVAL_FAILED' });
     expect(await h.executor.approvalState(approvalId)).toEqual({ status: 'pending' });
     expect((await h.audit()).filter((r) => r.code === 'approver-not-allowed')).toEqual([
+      expect.objectContaining({ by: 'U666' }),
       expect.objectContaining({ by: 'U666' }),
     ]);
     expect(await h.executor.approve('apv-unknown', 'U024BE7LH')).toEqual({ status: 'not-found' });

@@ -79,7 +79,7 @@ describe('inside a real pipeline', () => {
       detectors: [trigger],
       analyzer,
       executor,
-      notifiers: [notifier, executor.rollbackOnEscalation],
+      notifiers: [notifier],
       store,
     });
     await pipeline.start();

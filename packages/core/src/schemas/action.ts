@@ -25,6 +25,11 @@ export const ActionPlanSchema = z.object({
   dryRun: z.boolean(),
   /** Why this action: the analyzer's rationale. */
   rationale: z.string().optional(),
+  /**
+   * How long the run may take, when the runbook says so. The pipeline waits this long (plus a
+   * minute for the executor to report) instead of its default run timeout.
+   */
+  timeoutMs: z.number().int().positive().optional(),
   createdAt: EpochMsSchema,
 });
 /**
