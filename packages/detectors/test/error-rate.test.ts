@@ -237,6 +237,10 @@ describe('classifyLogLine', () => {
     ['\tat com.shop.Cart.add(Cart.java:42)', 'continuation'],
     ['Caused by: java.io.IOException: broken pipe', 'continuation'],
     ['processed 12 items, 0 errors', 'ok'],
+    ['method=GET path=/cart status=503 duration=12ms', 'error'],
+    ['method=POST path=/pay status_code=201 took=3ms', 'ok'],
+    ['request done, http.status_code: 502', 'error'],
+    ['status=active items=3', 'ok'],
     ['user clicked error-report button', 'ok'],
   ])('%s → %s', (message, kind) => {
     expect(c(message).kind).toBe(kind);

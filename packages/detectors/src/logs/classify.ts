@@ -91,8 +91,14 @@ function jsonValue(message: string, key: string): string | undefined {
   return j > i ? message.slice(i, j) : undefined;
 }
 
+/** `status=503`, `status_code=503`, `status: 503` (logfmt and friends), in the first 300 characters. */
+const KV_STATUS = /(?:^|[\s,{(])(?:http[._]?)?status(?:[._]?code)?[=:] ?"?([1-5]\d\d)(?!\d)/i;
+
 /** The first three-digit status (100–599) standing alone after an HTTP method in an access-log line. */
 function accessLogStatus(message: string): number | undefined {
+  const kv =
+    message.indexOf('tatus') >= 0 ? KV_STATUS.exec(message.length > 300 ? message.slice(0, 300) : message) : null;
+  if (kv) return Number(kv[1]);
   let from = -1;
   for (const m of METHODS) {
     const at = message.indexOf(m);
@@ -138,7 +144,7 @@ function textLevel(message: string): boolean {
 
 /**
  * Classifies one log line as an error or not, from, in order: an HTTP status (5xx, and 4xx with
- * `clientErrors`) in an access-log line, a JSON `status`, or a JSON level field; the signal's own
+ * `clientErrors`) in an access-log line, a `status=` pair or a JSON `status`, or a JSON level field; the signal's own
  * `level`; a `level=error` pair or an `ERROR` / `FATAL` word near the start; an exception header
  * (`java.io.IOException: ...`, `TypeError: ...`, `Traceback ...`, `panic: `). Stack frames are
  * `continuation` lines: they belong to the error before them and are not counted on their own.
