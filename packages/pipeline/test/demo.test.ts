@@ -107,3 +107,22 @@ describe('aiops deadletter list', () => {
     expect(await runCli(['deadletter', 'list', file, '--stage', 'nope'], io)).toBe(2);
   });
 });
+
+describe('aiops runbooks validate', () => {
+  it('validates the example runbook repository, and fails on a broken one', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    let out = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (out += t) };
+    const examples = fileURLToPath(new URL('../../../examples/runbooks', import.meta.url));
+    expect(await runCli(['runbooks', 'validate', examples], io)).toBe(0);
+    const bad = await mkdtemp(join(tmpdir(), 'aiops-runbooks-'));
+    await mkdir(join(bad, 'runbooks'));
+    await writeFile(join(bad, 'runbooks', 'oops.yaml'), 'id: Not An Id\ntitle: 3\n');
+    out = '';
+    expect(await runCli(['runbooks', 'validate', bad], io)).toBe(1);
+    expect(out).toContain('oops.yaml');
+  });
+});

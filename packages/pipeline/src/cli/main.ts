@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { CliCommand, CliIo } from './command.js';
 import { deadletterCommand } from './deadletter-command.js';
 import { demoCommand } from './demo-command.js';
+import { runbooksCommand } from './runbooks-command.js';
 
 /**
  * Every `aiops` subcommand.
@@ -12,7 +13,7 @@ import { demoCommand } from './demo-command.js';
  * for (const command of COMMANDS) console.log(`${command.name}: ${command.summary}`);
  * ```
  */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, deadletterCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, runbooksCommand, deadletterCommand];
 
 function version(): string {
   try {
