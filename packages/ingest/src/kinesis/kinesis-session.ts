@@ -51,6 +51,8 @@ export class KinesisSession implements LaneHost {
   readonly #syncWake = new Changes();
   #syncing: Promise<void> | undefined;
   #timer: unknown;
+  /** A referenced handle: a consumer keeps its process alive while it reads (timers of the clock do not). */
+  #keepAlive: NodeJS.Timeout | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(deps: SessionDeps) {
@@ -76,6 +78,9 @@ export class KinesisSession implements LaneHost {
   }
   get checkpointEveryRecords(): number {
     return this.#o.checkpointEveryRecords;
+  }
+  get maxRecordsBeyondCheckpoint(): number {
+    return this.#o.maxRecordsBeyondCheckpoint ?? 2 * this.#o.checkpointEveryRecords;
   }
   get redelivery() {
     return this.#o.redelivery;
@@ -109,6 +114,7 @@ export class KinesisSession implements LaneHost {
     });
     this.#syncing = this.#syncLoop();
     this.#scheduleCheckpoints();
+    if (this.#o.keepProcessAlive) this.#keepAlive = setInterval(() => {}, 2 ** 30);
   }
 
   /** The next deliveries for the host: queued batches merged up to about a thousand. */
@@ -259,6 +265,7 @@ export class KinesisSession implements LaneHost {
     }
     this.#d.counters.checkpoints++;
     p.markCheckpointed(total);
+    lane.wake(); // reading may have paused on maxRecordsBeyondCheckpoint
     running.lastCheckpoint = target;
     if (atEnd) {
       this.#finished.add(lane.shardId);
@@ -289,6 +296,7 @@ export class KinesisSession implements LaneHost {
 
   async #doShutdown(): Promise<void> {
     this.#abort.abort();
+    clearInterval(this.#keepAlive);
     this.#d.clock.clearTimeout(this.#timer);
     for (const r of this.#lanes.values()) r.lane.wake();
     await this.#syncing;

@@ -38,10 +38,12 @@ export const KinesisSourceOptionsSchema = z
     maxPollIntervalMs: z.number().int().positive().default(1_000),
     checkpointEveryRecords: z.number().int().positive().default(1_000),
     checkpointIntervalMs: z.number().int().positive().default(5_000),
+    maxRecordsBeyondCheckpoint: z.number().int().positive().optional(),
     maxBufferedRecordsPerShard: z.number().int().positive().default(10_000),
     maxUnackedRecordsPerShard: z.number().int().positive().default(50_000),
     shardSyncIntervalMs: z.number().int().positive().default(30_000),
     drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+    keepProcessAlive: z.boolean().default(true),
     retry: backoff(100, 10_000),
     redelivery: backoff(200, 30_000),
     clock: z
@@ -58,6 +60,13 @@ export const KinesisSourceOptionsSchema = z
         code: 'custom',
         path: ['coordinator'],
         message: 'give checkpoints (one worker) or a coordinator (leases), not both',
+      });
+    }
+    if (o.maxRecordsBeyondCheckpoint !== undefined && o.maxRecordsBeyondCheckpoint < o.checkpointEveryRecords) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxRecordsBeyondCheckpoint'],
+        message: 'must be at least checkpointEveryRecords',
       });
     }
     if (o.minPollIntervalMs > o.maxPollIntervalMs) {
@@ -97,6 +106,13 @@ export type KinesisSourceOptions = ClientOrConfig<KinesisClient, KinesisClientCo
   readonly checkpointEveryRecords?: number;
   /** Checkpoint acked records at least this often. Defaults to 5000 ms. */
   readonly checkpointIntervalMs?: number;
+  /**
+   * Reading a shard pauses while this many records were read past its last written checkpoint, so
+   * a crash makes the next run process at most this many records again. Defaults to twice
+   * `checkpointEveryRecords`; set it equal to bound re-processing by one checkpoint interval (at
+   * some cost in throughput, since reading then waits for each checkpoint write).
+   */
+  readonly maxRecordsBeyondCheckpoint?: number;
   /** Records read ahead of the host per shard. Defaults to 10000. */
   readonly maxBufferedRecordsPerShard?: number;
   /** Records delivered but not acked per shard before reading pauses. Defaults to 50000. */
@@ -105,6 +121,11 @@ export type KinesisSourceOptions = ClientOrConfig<KinesisClient, KinesisClientCo
   readonly shardSyncIntervalMs?: number;
   /** On `stop()`, how long to wait for in-flight deliveries to be settled before the final checkpoint. Defaults to 10 s. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Keep the Node process alive while reading, as a server socket does (the clock's timers never
+   * do). Defaults to `true`; set `false` when something else decides when the process ends.
+   */
+  readonly keepProcessAlive?: boolean;
   /** Backoff of throttled or failed AWS calls. Defaults to 100 ms doubling to 10 s, jittered. */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number };
   /** Backoff before a nacked record is delivered again. Defaults to 200 ms doubling to 30 s. */

@@ -16,6 +16,7 @@ export interface LaneHost {
   readonly maxBufferedRecords: number;
   readonly maxUnackedRecords: number;
   readonly checkpointEveryRecords: number;
+  readonly maxRecordsBeyondCheckpoint: number;
   readonly redelivery: BackoffPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -207,7 +208,12 @@ export class ShardLane implements ReadSink {
 
   /** How many more records the shard may read now: read-ahead and unacked records are bounded. */
   room(): number {
-    return Math.min(this.host.maxBufferedRecords - this.buffered, this.host.maxUnackedRecords - this.progress.pending);
+    const p = this.progress;
+    return Math.min(
+      this.host.maxBufferedRecords - this.buffered,
+      this.host.maxUnackedRecords - p.pending,
+      this.host.maxRecordsBeyondCheckpoint - (p.pending + p.ackedSinceCheckpoint),
+    );
   }
 
   hasRoom(): boolean {
