@@ -178,8 +178,8 @@ describe('error-rate: windows in event time', () => {
     expect(out.every((f) => f.status !== 'resolved')).toBe(true);
   });
 
-  it('ignores lines stamped far ahead of the clock, and counts them', () => {
-    const d = createErrorRateDetector();
+  it('with maxFutureSkewMs, ignores lines stamped far ahead of the clock, and counts them', () => {
+    const d = createErrorRateDetector({ maxFutureSkewMs: 600_000 });
     const clock = new ManualClock(T0);
     d.observe(line(T0 + 3_600_000, 'GET /x 500 1ms'), { clock, logger: console });
     expect(d.stats()).toMatchObject({ future: 1, lines: 0, series: 0 });

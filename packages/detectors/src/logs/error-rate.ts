@@ -55,12 +55,12 @@ export const ErrorRateOptionsSchema = z.object({
   resolveAfterWindows: z.number().int().positive().default(2),
   /** Count HTTP 4xx as errors too. */
   clientErrors: z.boolean().default(false),
-  /** Lines stamped further than this ahead of the clock are counted and ignored (skewed producers). */
-  maxFutureSkewMs: z
-    .number()
-    .int()
-    .positive()
-    .default(10 * 60_000),
+  /**
+   * Lines stamped further than this ahead of the detector's clock are counted (`future`) and ignored,
+   * so a producer with a skewed clock cannot close its series' windows early. Off by default: a
+   * replay of logs stamped ahead of the machine's clock must still be judged.
+   */
+  maxFutureSkewMs: z.number().int().positive().optional(),
   /** Most series kept; past it the least recently used is dropped (and counted). */
   maxSeries: z.number().int().positive().default(10_000),
   /** A series silent this long (event time) is dropped at `flush` (and counted). */
@@ -347,7 +347,7 @@ export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRa
       if (signal.type !== 'log') return undefined;
       const t = signal.timestamp;
       const now = ctx.clock.now();
-      if (t > now + o.maxFutureSkewMs) {
+      if (o.maxFutureSkewMs !== undefined && t > now + o.maxFutureSkewMs) {
         c.future++;
         return undefined;
       }
