@@ -77,10 +77,25 @@ function halve(tree: number[]): number {
   return n;
 }
 
+/**
+ * Bin `b` holds odds (score / (1 − score)) from 10^(b/10 − 3) up to the next bin; the first and the
+ * last bins are open-ended. The boundaries, as scores, are computed once, so binning is a binary
+ * search rather than a logarithm per point.
+ */
+const BOUNDS = Array.from({ length: BINS - 1 }, (_, i) => {
+  const odds = 10 ** ((i + 1) / 10 - 3);
+  return odds / (1 + odds);
+});
+
 const binOf = (score: number): number => {
-  const odds = score >= 1 ? 1e6 : score / (1 - score);
-  const b = Math.floor((Math.log10(Math.max(odds, 1e-3)) + 3) * 10);
-  return b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+  let lo = 0;
+  let hi = BOUNDS.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (BOUNDS[mid]! <= score) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 };
 
 /**
