@@ -15,6 +15,7 @@ export type { DetectedLevel } from './decoders/log-level.js';
 export { detectLogLevel, normalizeLogLevel } from './decoders/log-level.js';
 export type { MetricStreamDecoder, MetricStreamDecoderOptions } from './decoders/metric-streams.js';
 export { createMetricStreamDecoder } from './decoders/metric-streams.js';
+export { encodeSignals } from './decoders/signals-json.js';
 export type { TextLogDecoder, TextLogDecoderOptions } from './decoders/text.js';
 export { createTextLogDecoder } from './decoders/text.js';
 export type { DynamoDbStateStore, DynamoDbStateStoreOptions } from './dynamodb/state-store.js';
@@ -65,6 +66,8 @@ export type {
 export { createKinesisProducer } from './producer/producer.js';
 export type { KinesisProducerOptions } from './producer/producer-options.js';
 export { KINESIS_LIMITS } from './producer/producer-options.js';
+export type { SeriesRekeyer, SeriesRekeyerOptions, SeriesRekeyerStats } from './rekey/series-rekeyer.js';
+export { createSeriesRekeyer } from './rekey/series-rekeyer.js';
 export type { FileFormat, FileSource, FileSourceOptions } from './sources/file-source.js';
 export { createFileSource } from './sources/file-source.js';
 export type { FirehoseEndpoint, FirehoseEndpointOptions } from './sources/firehose-endpoint.js';

@@ -11,6 +11,7 @@ import { createEventBridgeDecoder } from './eventbridge.js';
 import { createJsonDecoder, type JsonDecoderOptions } from './json.js';
 import { createMetricStreamDecoder } from './metric-streams.js';
 import { firstBytes, type JsonObject, Shape } from './shape.js';
+import { decodeSignalsField, SIGNALS_FIELD } from './signals-json.js';
 import { createTextLogDecoder, type TextLogDecoderOptions } from './text.js';
 
 /** Options of {@link createAutoDecoder}. */
@@ -40,6 +41,8 @@ export interface AutoDecoderStats {
   readonly kplUserRecords: number;
   readonly json: number;
   readonly text: number;
+  /** Records of signals written by @aiops (`{"aiopsSignals":[...]}`, e.g. by the re-keying helper). */
+  readonly signals: number;
   readonly failed: number;
 }
 
@@ -65,7 +68,8 @@ const OptionsSchema = z.object({
  * user record decoded on its own, with its sub-sequence number in its origin; gzip holding a
  * CloudWatch Logs subscription payload goes to the CloudWatch Logs decoder; JSON with `detail-type`
  * to the EventBridge decoder; JSON lines with `metric_stream_name` to the Metric Streams decoder;
- * `{"awslogs":{"data":...}}` (a Lambda subscription event) to CloudWatch Logs; other JSON to your
+ * `{"awslogs":{"data":...}}` (a Lambda subscription event) to CloudWatch Logs; `{"aiopsSignals":[...]}`
+ * (signals re-keyed by `createSeriesRekeyer`) back to signals, schema-checked; other JSON to your
  * `json` mapping; plain text to the text decoder when enabled. Anything else, and anything broken,
  * throws a `DecodeError` naming what is wrong.
  *
@@ -102,6 +106,7 @@ export function createAutoDecoder(options: AutoDecoderOptions = {}): AutoDecoder
     kplUserRecords: 0,
     json: 0,
     text: 0,
+    signals: 0,
     failed: 0,
   };
 
@@ -117,6 +122,10 @@ export function createAutoDecoder(options: AutoDecoderOptions = {}): AutoDecoder
     if (typeof value.messageType === 'string' && 'logEvents' in value) {
       counts.cloudWatchLogs++;
       return cwl.decodePayload(value, origin);
+    }
+    if (SIGNALS_FIELD in value) {
+      counts.signals++;
+      return decodeSignalsField(value, o.name);
     }
     if (typeof value['detail-type'] === 'string' && typeof value.source === 'string') {
       counts.eventBridge++;
