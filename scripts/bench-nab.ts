@@ -1,21 +1,23 @@
 /**
  * `pnpm bench:nab -- [--data <nab folder>] [--out <folder>]`: runs the default metric detector
- * (`createAdaptiveDetector`, one configuration for every series) over every NAB series, streaming,
- * writes the results in the benchmark's own layout (`<out>/<name>/<category>/<name>_<file>.csv`,
- * `timestamp,value,anomaly_score`), scores them with our NAB scorer and prints one JSON object.
+ * (`createAdaptiveDetector()`, one configuration for every series) over every NAB series, streaming
+ * datapoints through its `observe()` exactly as the pipeline would, writes the results in the
+ * benchmark's own layout (`<out>/<name>/<category>/<name>_<file>.csv`, `timestamp,value,anomaly_score`),
+ * scores them with our NAB scorer and prints one JSON object.
  *
- * The reported `anomaly_score` of a row is the detector's score where it exceeds every score of the
- * previous 100 rows of that series, and 0 elsewhere: the moments the detector would open a finding
- * (it does not fire again while it is already firing), without fixing a threshold before NAB
- * chooses one. Nothing about a file (name, labels, length) reaches the detector.
+ * A row's `anomaly_score` is the score of the finding the detector opened at that row (a firing
+ * finding whose `startedAt` is the row), and 0 on every other row: NAB counts alerts, and an alert is
+ * a new finding; the refreshes of a finding that is already firing are not new alerts. NAB then picks
+ * its one corpus-wide threshold among those scores, as its rules say. Nothing about a file (name,
+ * labels, length) reaches the detector: each file is one series, named by its index.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Finding, ManualClock, type MetricSignal, silentLogger } from '@aiops/core';
 import { createAdaptiveDetector, scoreNab } from '@aiops/detectors';
 import { loadNabCorpus } from './detectors/nab-data.js';
-import { onsetScores } from './detectors/onset.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,15 +29,31 @@ const NAME = 'aiops_adaptive';
 const corpus = loadNabCorpus(values.data);
 const detector = createAdaptiveDetector();
 
+const clock = new ManualClock(0);
+const ctx = { clock, logger: silentLogger };
 const started = performance.now();
-const raw = corpus.map((s) => {
+const reported = corpus.map((s, k) => {
   const out = new Float64Array(s.values.length);
-  for (let i = 0; i < s.values.length; i++) out[i] = detector.score(s.name, s.timestamps[i]!, s.values[i]!);
+  const dimensions = { series: String(k) };
+  for (let i = 0; i < s.values.length; i++) {
+    const signal: MetricSignal = {
+      type: 'metric',
+      timestamp: s.timestamps[i]!,
+      namespace: 'NAB',
+      name: 'value',
+      dimensions,
+      value: s.values[i]!,
+    };
+    const found = detector.observe(signal, ctx);
+    if (found === undefined) continue;
+    for (const f of (Array.isArray(found) ? found : [found]) as Finding[]) {
+      if (f.status === 'firing' && f.startedAt === f.at) out[i] = f.score;
+    }
+  }
   return out;
 });
 const elapsedMs = performance.now() - started;
 const points = corpus.reduce((n, s) => n + s.values.length, 0);
-const reported = raw.map((scores) => onsetScores(scores, 100));
 
 for (const [i, s] of corpus.entries()) {
   const dir = join(values.out, NAME, s.category);
