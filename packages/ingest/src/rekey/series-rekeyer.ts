@@ -157,7 +157,10 @@ export function createSeriesRekeyer(options: SeriesRekeyerOptions): SeriesRekeye
   const add = (s: Signal): void => {
     counts.signals++;
     const series = keyOf(s);
-    if (s.type === 'metric') return addMetric(s, series, `${series}@${bucketOf(s.timestamp)}`);
+    if (s.type === 'metric') {
+      addMetric(s, series, `${series}@${bucketOf(s.timestamp)}`);
+      return;
+    }
     if (s.type === 'log' && o.logs === 'count') {
       const level = (s as LogSignal).level ?? 'none';
       const count: MetricSignal = {
@@ -169,7 +172,8 @@ export function createSeriesRekeyer(options: SeriesRekeyerOptions): SeriesRekeye
         value: 1,
         unit: 'Count',
       };
-      return addMetric(count, series, `${series}#${level}@${bucketOf(s.timestamp)}`);
+      addMetric(count, series, `${series}#${level}@${bucketOf(s.timestamp)}`);
+      return;
     }
     const list = forwarded.get(series) ?? [];
     list.push(s);
