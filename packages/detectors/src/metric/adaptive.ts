@@ -133,7 +133,10 @@ export function rangeNoveltyModel(options: { margin?: number; minPoints?: number
 export function adaptiveModel(options: { profile?: AdaptiveProfile } = {}): ScoreModel<unknown> {
   const quiet = options.profile === 'quiet';
   const minRaw = quiet ? 0.5 : 0;
-  const seasonal = quiet ? seasonalModel() : seasonalModel({ minPeriods: 0, pooledVarianceFloor: 0 });
+  // The seasonal part judges the mean of the last 10 points, as the mean shift does.
+  const seasonal = quiet
+    ? seasonalModel({ smoothPoints: 10 })
+    : seasonalModel({ minPeriods: 0, pooledVarianceFloor: 0, smoothPoints: 10 });
   return ensembleModel(
     [
       rarityModel(meanShiftModel({ alpha: 0.01 }), { minRaw }),

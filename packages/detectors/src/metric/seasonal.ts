@@ -28,6 +28,11 @@ export const SeasonalModelOptionsSchema = z.object({
   minPeriods: z.number().nonnegative().default(1),
   /** Share of the variance pooled over all slots below which a slot's own variance is not trusted. */
   pooledVarianceFloor: z.number().min(0).max(1).default(0.25),
+  /**
+   * Judge the mean of the last this many points rather than each point: 1 scores every point on its
+   * own; more forgives a lone spike on a noisy series and still sees a deviation that lasts.
+   */
+  smoothPoints: z.number().int().min(1).max(1_000).default(1),
   /** Standard deviations from the slot's mean where the score reaches 0.5. */
   zThreshold: z.number().positive().default(4),
   /** Deviations clipped to this many standard deviations when learning. */
@@ -58,6 +63,10 @@ export interface SeasonalState {
   t0: number;
   /** Pooled variance of the residuals of all slots, which steadies a slot that has seen few points. */
   pv: number;
+  /** The last `smoothPoints` values (a ring at `ri`) and their sum; empty when not smoothing. */
+  r: number[];
+  ri: number;
+  rs: number;
   n: number[];
   m: number[];
   v: number[];
@@ -85,13 +94,26 @@ export function seasonalModel(options: SeasonalModelOptions = {}): ScoreModel<Se
     init: () => ({
       t0: Number.NaN,
       pv: 0,
+      r: [],
+      ri: 0,
+      rs: 0,
       n: new Array(o.slots).fill(0),
       m: new Array(o.slots).fill(0),
       v: new Array(o.slots).fill(0),
       k: 0,
     }),
-    update(s, t, x) {
+    update(s, t, value) {
       if (!(s.t0 <= t)) s.t0 = t;
+      let x = value;
+      if (o.smoothPoints > 1) {
+        if (s.r.length === o.smoothPoints) {
+          s.rs -= s.r[s.ri]!;
+          s.r[s.ri] = value;
+          s.ri = (s.ri + 1) % o.smoothPoints;
+        } else s.r.push(value);
+        s.rs += value;
+        x = s.rs / s.r.length;
+      }
       const k = Math.floor((((t % o.periodMs) + o.periodMs) % o.periodMs) / slotMs) % o.slots;
       s.k = k;
       const n = s.n[k]!;
@@ -157,7 +179,18 @@ export type SeasonalDetectorOptions = z.input<typeof SeasonalDetectorOptionsSche
  */
 export function createSeasonalDetector(options: SeasonalDetectorOptions = {}): MetricDetector<SeasonalState> {
   const o = parseOptions(SeasonalDetectorOptionsSchema, options, 'createSeasonalDetector');
-  const { periodMs, slots, alpha, minPointsPerSlot, minPeriods, pooledVarianceFloor, zThreshold, clipZ, ...base } = o;
+  const {
+    periodMs,
+    slots,
+    alpha,
+    minPointsPerSlot,
+    minPeriods,
+    pooledVarianceFloor,
+    smoothPoints,
+    zThreshold,
+    clipZ,
+    ...base
+  } = o;
   const model = seasonalModel({
     periodMs,
     slots,
@@ -165,6 +198,7 @@ export function createSeasonalDetector(options: SeasonalDetectorOptions = {}): M
     minPointsPerSlot,
     minPeriods,
     pooledVarianceFloor,
+    smoothPoints,
     zThreshold,
     clipZ,
   });
