@@ -134,3 +134,15 @@ describe('groupingAccuracy', () => {
     expect(groupingAccuracy(['a', 'a', 'b'], [1, 2, 3])).toBeCloseTo(1 / 3);
   });
 });
+
+describe('templates handed out', () => {
+  it('are plain JSON however often they matched', () => {
+    const miner = createTemplateMiner();
+    let last = miner.add('Worker 1 picked job 2');
+    for (let i = 0; i < 5; i++) last = miner.add(`Worker ${i} picked job ${i * 7}`);
+    expect(JSON.parse(JSON.stringify(last.template))).toMatchObject({
+      template: 'Worker <NUM> picked job <NUM>',
+      count: 6,
+    });
+  });
+});

@@ -118,6 +118,8 @@ export interface TemplateMiner {
 }
 
 interface Cluster {
+  /** The result returned for a message that matched this template unchanged, made once. */
+  same?: MineResult;
   id: number;
   tokens: string[];
   template: string;
@@ -290,7 +292,10 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
       if (hit?.alive && hit.tokens.length === maskedTokenCount()) {
         hit.count++;
         hit.used = true;
-        return { template: hit, change: 'none' };
+        // Not enumerable: a template handed out must stay plain JSON, without a cycle through this.
+        if (!hit.same)
+          Object.defineProperty(hit, 'same', { value: { template: hit, change: 'none' }, enumerable: false });
+        return hit.same!;
       }
       const tokens = maskMessage(message, scratch);
       const route = routeOf(tokens);
