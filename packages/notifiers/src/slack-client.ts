@@ -20,7 +20,7 @@ export interface SlackClientConfig {
 }
 
 /**
- * Adapts an @aiops {@link Logger} to the logger `@slack/web-api` expects. The SDK's own messages go
+ * Adapts an `@aiops` {@link Logger} to the logger `@slack/web-api` expects. The SDK's own messages go
  * to `debug` (its request bodies are redacted of tokens, but they are whole payloads), warnings and
  * errors stay what they are.
  *
