@@ -6,9 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import { createTemplateMiner, groupingAccuracy } from '@aiops/detectors';
+import { scriptArgs } from './detectors/cli-args.js';
 import { loadLoghub } from './detectors/loghub-data.js';
 
-const { values } = parseArgs({ options: { data: { type: 'string', default: '../shared/data/loghub-2k' } } });
+const { values } = parseArgs({
+  args: scriptArgs(),
+  options: { data: { type: 'string', default: '../shared/data/loghub-2k' } },
+});
 const systems = loadLoghub(values.data);
 if (systems.length === 0) throw new Error(`no <S>/<S>_2k.log_structured.csv under ${values.data}`);
 

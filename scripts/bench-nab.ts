@@ -17,9 +17,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Finding, ManualClock, type MetricSignal, silentLogger } from '@aiops/core';
 import { createAdaptiveDetector, scoreNab } from '@aiops/detectors';
+import { scriptArgs } from './detectors/cli-args.js';
 import { loadNabCorpus } from './detectors/nab-data.js';
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     data: { type: 'string', default: '../shared/data/nab' },
     out: { type: 'string', default: join(tmpdir(), 'aiops-bench-nab') },
