@@ -5,21 +5,23 @@ export type { NabFile, NabProfile, NabProfileName, NabProfileResult } from './ev
 export { NAB_PROFILES, nabProbation, nabScaledSigmoid, scoreNab } from './evaluation/nab-scorer.js';
 export type { ClassifyOptions, LineClass } from './logs/classify.js';
 export { classifyLogLine } from './logs/classify.js';
-export type { ErrorRateDetector, ErrorRateOptions, ErrorRateState, ErrorRateStats } from './logs/error-rate.js';
-export { createErrorRateDetector, ErrorRateOptionsSchema, errorEvidence } from './logs/error-rate.js';
+export { createErrorRateDetector } from './logs/error-rate.js';
+export type { ErrorRateDetector, ErrorRateOptions, ErrorRateState, ErrorRateStats } from './logs/error-rate-options.js';
+export { ErrorRateOptionsSchema, errorEvidence } from './logs/error-rate-options.js';
 export { logLabels, logSeriesName } from './logs/log-series.js';
 export type { Placeholder } from './logs/mask.js';
 export { isPlaceholder, maskMessage, maskToken, PLACEHOLDERS } from './logs/mask.js';
 export type { NewPatternDetector, NewPatternOptions, NewPatternState } from './logs/new-pattern.js';
 export { createNewPatternDetector, NewPatternOptionsSchema } from './logs/new-pattern.js';
+export { createTemplateMiner } from './logs/template-miner.js';
 export type {
   LogTemplate,
   MineResult,
   TemplateMiner,
   TemplateMinerOptions,
   TemplateMinerState,
-} from './logs/template-miner.js';
-export { createTemplateMiner, TemplateMinerOptionsSchema } from './logs/template-miner.js';
+} from './logs/template-miner-types.js';
+export { TemplateMinerOptionsSchema } from './logs/template-miner-types.js';
 export type { TemplateSpikeOptions, TemplateSpikeState } from './logs/template-spike.js';
 export { createTemplateSpikeDetector, TemplateSpikeOptionsSchema } from './logs/template-spike.js';
 export type { AdaptiveDetectorOptions, AdaptiveProfile, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
@@ -50,15 +52,16 @@ export type { LikelihoodOptions, LikelihoodState } from './metric/likelihood.js'
 export { LikelihoodOptionsSchema, likelihoodModel, logLikelihood } from './metric/likelihood.js';
 export type { MadDetectorOptions, MadModelOptions, MadState } from './metric/mad.js';
 export { createMadDetector, MadDetectorOptionsSchema, MadModelOptionsSchema, madModel } from './metric/mad.js';
+export { createMetricDetector } from './metric/metric-detector.js';
 export type {
   MetricDetector,
   MetricDetectorOptions,
   MetricDetectorState,
   MetricDetectorStats,
-} from './metric/metric-detector.js';
-export { createMetricDetector, MetricDetectorOptionsSchema, metricLabels } from './metric/metric-detector.js';
+} from './metric/metric-detector-options.js';
+export { MetricDetectorOptionsSchema } from './metric/metric-detector-options.js';
 export type { MetricStatistic } from './metric/metric-value.js';
-export { MetricStatisticSchema, metricValue } from './metric/metric-value.js';
+export { MetricStatisticSchema, metricLabels, metricValue } from './metric/metric-value.js';
 export type { RarityOptions, RarityState } from './metric/rarity.js';
 export { RarityOptionsSchema, rarityModel } from './metric/rarity.js';
 export type {

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { SeriesTable } from '../internal/series-table.js';
 import { classifyLogLine } from './classify.js';
 import { logLabels, logSeriesName, sampleOf } from './log-series.js';
-import { createTemplateMiner, type TemplateMinerState } from './template-miner.js';
+import { createTemplateMiner } from './template-miner.js';
+import type { TemplateMinerState } from './template-miner-types.js';
 
 /**
  * Options of {@link createNewPatternDetector}.

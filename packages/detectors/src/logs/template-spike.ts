@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
 import { classifyLogLine } from './classify.js';
 import { logLabels, logSeriesName, sampleOf } from './log-series.js';
-import { createTemplateMiner, type TemplateMinerState } from './template-miner.js';
+import { createTemplateMiner } from './template-miner.js';
+import type { TemplateMinerState } from './template-miner-types.js';
 
 /**
  * Options of {@link createTemplateSpikeDetector}.

@@ -1,7 +1,8 @@
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
 import { halfAt } from '../internal/stats.js';
-import { createMetricDetector, type MetricDetector, MetricDetectorOptionsSchema } from './metric-detector.js';
+import { createMetricDetector } from './metric-detector.js';
+import { type MetricDetector, MetricDetectorOptionsSchema } from './metric-detector-options.js';
 import { defineScoreModel, type ScoreModel } from './score-model.js';
 
 /**

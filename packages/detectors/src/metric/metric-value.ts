@@ -55,3 +55,23 @@ export function metricValue(signal: MetricSignal, statistic: MetricStatistic): n
       return signal.percentiles?.[statistic];
   }
 }
+
+/**
+ * The labels of a metric series: namespace, metric, its dimensions, and `service` when a dimension names one.
+ *
+ * @example
+ * ```ts
+ * import { metricLabels } from '@aiops/detectors';
+ * metricLabels({ type: 'metric', timestamp: 0, namespace: 'AWS/ECS', name: 'CPUUtilization',
+ *   dimensions: { ServiceName: 'checkout', ClusterName: 'prod' }, value: 1 });
+ * // { ServiceName: 'checkout', ClusterName: 'prod', service: 'checkout', namespace: 'AWS/ECS', metric: 'CPUUtilization' }
+ * ```
+ */
+export function metricLabels(signal: MetricSignal): Record<string, string> {
+  const labels: Record<string, string> = { ...signal.dimensions };
+  const service = signal.dimensions.ServiceName ?? signal.dimensions.Service ?? signal.dimensions.service;
+  if (service) labels.service = service;
+  labels.namespace = signal.namespace;
+  labels.metric = signal.name;
+  return labels;
+}
