@@ -15,10 +15,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Finding, ManualClock, type MetricSignal, silentLogger } from '@aiops/core';
 import { createAdaptiveDetector, scoreNab } from '@aiops/detectors';
 import { scriptArgs } from './detectors/cli-args.js';
 import { loadNabCorpus } from './detectors/nab-data.js';
+import { runOnNab } from './detectors/nab-run.js';
 
 const { values } = parseArgs({
   args: scriptArgs(),
@@ -31,29 +31,8 @@ const NAME = 'aiops_adaptive';
 const corpus = loadNabCorpus(values.data);
 const detector = createAdaptiveDetector();
 
-const clock = new ManualClock(0);
-const ctx = { clock, logger: silentLogger };
 const started = performance.now();
-const reported = corpus.map((s, k) => {
-  const out = new Float64Array(s.values.length);
-  const dimensions = { series: String(k) };
-  for (let i = 0; i < s.values.length; i++) {
-    const signal: MetricSignal = {
-      type: 'metric',
-      timestamp: s.timestamps[i]!,
-      namespace: 'NAB',
-      name: 'value',
-      dimensions,
-      value: s.values[i]!,
-    };
-    const found = detector.observe(signal, ctx);
-    if (found === undefined) continue;
-    for (const f of (Array.isArray(found) ? found : [found]) as Finding[]) {
-      if (f.status === 'firing' && f.startedAt === f.at) out[i] = f.score;
-    }
-  }
-  return out;
-});
+const reported = runOnNab(detector, corpus);
 const elapsedMs = performance.now() - started;
 const points = corpus.reduce((n, s) => n + s.values.length, 0);
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadNabCorpus, loadNabResults } from '../../../scripts/detectors/nab-data.js';
-import { nabProbation, nabScaledSigmoid, scoreNab } from '../src/index.js';
+import { runOnNab } from '../../../scripts/detectors/nab-run.js';
+import { createAdaptiveDetector, nabProbation, nabScaledSigmoid, scoreNab } from '../src/index.js';
 
 const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const haveData = existsSync(`${DATA}nab/labels/combined_windows.json`) && existsSync(`${DATA}nab-reference`);
@@ -66,4 +67,17 @@ describe.runIf(haveData)('NAB scorer against the published reference', () => {
       }
     });
   }
+});
+
+describe.runIf(haveData)('the default metric detector on NAB', () => {
+  it('keeps the score it was benchmarked at (standard 68.0, low FP 60.6, low FN 72.1)', () => {
+    const corpus = loadNabCorpus(`${DATA}nab`);
+    const scores = runOnNab(createAdaptiveDetector(), corpus);
+    const scored = scoreNab(
+      corpus.map((s, i) => ({ name: s.name, timestamps: s.timestamps, scores: scores[i]!, windows: s.windows })),
+    );
+    expect(scored.standard!.score).toBeGreaterThanOrEqual(67.9);
+    expect(scored.reward_low_FP_rate!.score).toBeGreaterThanOrEqual(60.4);
+    expect(scored.reward_low_FN_rate!.score).toBeGreaterThanOrEqual(71.9);
+  });
 });
