@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadLoghub } from '../../../scripts/detectors/loghub-data.js';
 import { createTemplateMiner, groupingAccuracy, isPlaceholder, maskMessage, maskToken } from '../src/index.js';
 
 const labelled = readFileSync(new URL('./fixtures/hand-labelled.tsv', import.meta.url), 'utf8')
@@ -144,5 +146,22 @@ describe('templates handed out', () => {
       template: 'Worker <NUM> picked job <NUM>',
       count: 6,
     });
+  });
+});
+
+const LOGHUB = fileURLToPath(new URL('../../../../shared/data/loghub-2k', import.meta.url));
+
+describe.runIf(existsSync(LOGHUB))('template miner on Loghub 2k', () => {
+  it('keeps the grouping accuracy it was benchmarked at, one configuration for every system (mean 0.904)', () => {
+    const systems = loadLoghub(LOGHUB);
+    const gas = systems.map((s) => {
+      const miner = createTemplateMiner();
+      return groupingAccuracy(
+        s.eventIds,
+        s.contents.map((line) => miner.add(line).template.id),
+      );
+    });
+    expect(systems.length).toBeGreaterThanOrEqual(10);
+    expect(gas.reduce((a, b) => a + b, 0) / gas.length).toBeGreaterThanOrEqual(0.9);
   });
 });
