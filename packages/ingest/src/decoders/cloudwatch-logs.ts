@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Decoder, LogSignal, Origin, RawRecord, Signal } from '@aiops/core';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
-import { detectLogLevel } from './log-level.js';
+import { type DetectedLevel, detectLogLevel } from './log-level.js';
 import { firstBytes, type JsonObject, Shape } from './shape.js';
 
 /** Options of {@link createCloudWatchLogsDecoder}. */
@@ -49,6 +49,7 @@ const OptionsSchema = z.object({
     .default(16 * 1024 * 1024),
 });
 
+const NO_LEVEL: DetectedLevel = Object.freeze({});
 const GZIP_0 = 0x1f;
 const GZIP_1 = 0x8b;
 
@@ -76,6 +77,7 @@ const GZIP_1 = 0x8b;
 export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOptions = {}): CloudWatchLogsDecoder {
   const o = parseOptions(OptionsSchema, options, 'createCloudWatchLogsDecoder');
   const shape: Shape = new Shape(o.name);
+  const gunzipOptions = { maxOutputLength: o.maxDecompressedBytes };
   const counts = { records: 0, dataMessages: 0, controlMessages: 0, logEvents: 0, failed: 0 };
 
   const decodePayload = (payload: unknown, origin: Origin): readonly Signal[] => {
@@ -115,22 +117,24 @@ export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOption
       const id = e.id;
       const eventId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
       if (eventId === undefined && id !== undefined && id !== null) shape.string(id, `logEvents[${i}].id`);
-      const signal: LogSignal = {
-        type: 'log',
-        timestamp: ts,
-        message: message as string,
-        logGroup,
-        logStream,
-        owner,
-        origin,
-      };
-      if (eventId !== undefined) signal.eventId = eventId;
-      if (service) signal.service = service;
-      if (o.detectLevel) {
-        const found = detectLogLevel(message as string);
-        if (found.level) signal.level = found.level;
-        if (found.httpStatus !== undefined) signal.attributes = { httpStatus: found.httpStatus };
+      // One object literal per case, so every signal is built with its final shape (this runs per log event).
+      const found = o.detectLevel ? detectLogLevel(message as string) : NO_LEVEL;
+      const level = found.level;
+      const text = message as string;
+      let signal: LogSignal;
+      if (eventId !== undefined) {
+        signal =
+          level === undefined
+            ? { type: 'log', timestamp: ts, message: text, logGroup, logStream, owner, eventId, origin }
+            : { type: 'log', timestamp: ts, message: text, level, logGroup, logStream, owner, eventId, origin };
+      } else {
+        signal =
+          level === undefined
+            ? { type: 'log', timestamp: ts, message: text, logGroup, logStream, owner, origin }
+            : { type: 'log', timestamp: ts, message: text, level, logGroup, logStream, owner, origin };
       }
+      if (service) signal.service = service;
+      if (found.httpStatus !== undefined) signal.attributes = { httpStatus: found.httpStatus };
       out[i] = signal;
     }
     return out;
@@ -158,7 +162,7 @@ export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOption
     let text: string;
     if (data[0] === GZIP_0 && data[1] === GZIP_1) {
       try {
-        text = gunzipSync(data, { maxOutputLength: o.maxDecompressedBytes }).toString('utf8');
+        text = gunzipSync(data, gunzipOptions).toString('utf8');
       } catch (err) {
         shape.fail(`payload is not valid gzip: ${(err as Error).message}`, err);
       }
