@@ -14,7 +14,15 @@ import { firstBytes, type JsonObject, Shape } from './shape.js';
 import { decodeSignalsField, SIGNALS_FIELD } from './signals-json.js';
 import { createTextLogDecoder, type TextLogDecoderOptions } from './text.js';
 
-/** Options of {@link createAutoDecoder}. */
+/**
+ * Options of {@link createAutoDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { AutoDecoderOptions } from '@aiops/ingest';
+ * const options: AutoDecoderOptions = { cloudWatchLogs: { service: (group) => group.split('/').pop() }, json: {}, text: false };
+ * ```
+ */
 export interface AutoDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `auto`. */
   readonly name?: string;
@@ -31,7 +39,16 @@ export interface AutoDecoderOptions {
   readonly maxDecompressedBytes?: number;
 }
 
-/** Which format the auto decoder recognised, with counts, see {@link AutoDecoder.stats}. */
+/**
+ * Which format the auto decoder recognised, with counts, see {@link AutoDecoder.stats}.
+ *
+ * @example
+ * ```ts
+ * import { createAutoDecoder, type AutoDecoderStats } from '@aiops/ingest';
+ * const stats: AutoDecoderStats = createAutoDecoder().stats();
+ * console.log(stats.cloudWatchLogs, stats.failed);
+ * ```
+ */
 export interface AutoDecoderStats {
   readonly cloudWatchLogs: number;
   readonly controlMessages: number;
@@ -46,7 +63,16 @@ export interface AutoDecoderStats {
   readonly failed: number;
 }
 
-/** The decoder that chooses a format per record, with counters. */
+/**
+ * The decoder that chooses a format per record, with counters.
+ *
+ * @example
+ * ```ts
+ * import { createAutoDecoder, type AutoDecoder } from '@aiops/ingest';
+ * const decoder: AutoDecoder = createAutoDecoder();
+ * decoder.stats().kplAggregates; // 0
+ * ```
+ */
 export interface AutoDecoder extends Decoder {
   stats(): AutoDecoderStats;
 }

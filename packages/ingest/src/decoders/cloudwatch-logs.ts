@@ -5,7 +5,16 @@ import { z } from 'zod';
 import { type DetectedLevel, detectLogLevel } from './log-level.js';
 import { firstBytes, type JsonObject, Shape } from './shape.js';
 
-/** Options of {@link createCloudWatchLogsDecoder}. */
+/**
+ * Options of {@link createCloudWatchLogsDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { CloudWatchLogsDecoderOptions } from '@aiops/ingest';
+ * // '/ecs/checkout' → service 'checkout', so its series key is 'log:checkout'
+ * const options: CloudWatchLogsDecoderOptions = { service: (group) => group.split('/').pop(), detectLevel: true };
+ * ```
+ */
 export interface CloudWatchLogsDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `cloudwatch-logs`. */
   readonly name?: string;
@@ -20,7 +29,15 @@ export interface CloudWatchLogsDecoderOptions {
   readonly maxDecompressedBytes?: number;
 }
 
-/** Counters of a {@link CloudWatchLogsDecoder}. */
+/**
+ * Counters of a {@link CloudWatchLogsDecoder}.
+ *
+ * @example
+ * ```ts
+ * import { createCloudWatchLogsDecoder } from '@aiops/ingest';
+ * const { controlMessages, failed } = createCloudWatchLogsDecoder().stats();
+ * ```
+ */
 export interface CloudWatchLogsDecoderStats {
   readonly records: number;
   readonly dataMessages: number;
@@ -31,7 +48,19 @@ export interface CloudWatchLogsDecoderStats {
   readonly failed: number;
 }
 
-/** A {@link Decoder} of CloudWatch Logs subscription payloads, with counters. */
+/**
+ * A `Decoder` of CloudWatch Logs subscription payloads, with counters.
+ *
+ * @example
+ * ```ts
+ * import { createCloudWatchLogsDecoder, type CloudWatchLogsDecoder } from '@aiops/ingest';
+ * const decoder: CloudWatchLogsDecoder = createCloudWatchLogsDecoder();
+ * const signals = decoder.decodePayload(
+ *   { messageType: 'DATA_MESSAGE', owner: '1', logGroup: 'g', logStream: 's', logEvents: [{ id: '1', timestamp: 0, message: 'WARN x' }] },
+ *   { source: 'lambda' },
+ * );
+ * ```
+ */
 export interface CloudWatchLogsDecoder extends Decoder {
   /** Turns an already-parsed subscription payload into log signals (used by the auto decoder). */
   decodePayload(payload: unknown, origin: Origin): readonly Signal[];

@@ -12,13 +12,33 @@ import { z } from 'zod';
 import { firstNonSpaceByte } from './cloudwatch-logs.js';
 import { type JsonObject, parseAwsTime, Shape, show } from './shape.js';
 
-/** Options of {@link createEventBridgeDecoder}. */
+/**
+ * Options of {@link createEventBridgeDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { EventBridgeDecoderOptions } from '@aiops/ingest';
+ * const options: EventBridgeDecoderOptions = { name: 'eventbridge' };
+ * ```
+ */
 export interface EventBridgeDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `eventbridge`. */
   readonly name?: string;
 }
 
-/** A {@link Decoder} of EventBridge events. */
+/**
+ * A `Decoder` of EventBridge events.
+ *
+ * @example
+ * ```ts
+ * import { createEventBridgeDecoder, type EventBridgeDecoder } from '@aiops/ingest';
+ * const decoder: EventBridgeDecoder = createEventBridgeDecoder();
+ * const signal = decoder.decodeEvent(
+ *   { 'detail-type': 'Deployment', source: 'my.ci', time: '2024-05-01T10:00:00Z', detail: { version: '1.2.3' } },
+ *   { source: 'eventbridge' },
+ * ); // { type: 'event', source: 'my.ci', detailType: 'Deployment', ... }
+ * ```
+ */
 export interface EventBridgeDecoder extends Decoder {
   /** Turns an already-parsed event into a signal (used by the auto decoder). */
   decodeEvent(event: unknown, origin: Origin): Signal;

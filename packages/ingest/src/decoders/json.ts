@@ -14,7 +14,15 @@ import { z } from 'zod';
 import { detectLogLevel, normalizeLogLevel } from './log-level.js';
 import { type JsonObject, parseAwsTime, Shape } from './shape.js';
 
-/** What a {@link JsonMapping} is told about the value it maps. */
+/**
+ * What a {@link JsonMapping} is told about the value it maps.
+ *
+ * @example
+ * ```ts
+ * import type { JsonMappingContext } from '@aiops/ingest';
+ * const where = (ctx: JsonMappingContext) => `${ctx.origin.file ?? ctx.origin.source}:${ctx.line}`;
+ * ```
+ */
 export interface JsonMappingContext {
   readonly origin: Origin;
   /** 1-based line within the record (1 for a single JSON document). */
@@ -24,10 +32,28 @@ export interface JsonMappingContext {
 /**
  * Maps one parsed JSON value to signals: one, several, or none (`undefined` skips the value). Throw
  * to refuse it: the record is dead-lettered with your message.
+ *
+ * @example
+ * ```ts
+ * import type { JsonMapping } from '@aiops/ingest';
+ * const deploys: JsonMapping = (v) => {
+ *   const o = v as { at?: number; service?: string; version?: string };
+ *   if (o.at === undefined) throw new Error('no "at" field');
+ *   return { type: 'event', timestamp: o.at, source: 'ci', detailType: 'Deployment', detail: { service: o.service, version: o.version } };
+ * };
+ * ```
  */
 export type JsonMapping = (value: unknown, ctx: JsonMappingContext) => Signal | readonly Signal[] | undefined;
 
-/** Options of {@link createJsonDecoder}. */
+/**
+ * Options of {@link createJsonDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { JsonDecoderOptions } from '@aiops/ingest';
+ * const options: JsonDecoderOptions = { format: 'ndjson', validate: true };
+ * ```
+ */
 export interface JsonDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `json`. */
   readonly name?: string;
@@ -49,7 +75,16 @@ const OptionsSchema = z.object({
   validate: z.boolean().default(true),
 });
 
-/** A {@link Decoder} of plain JSON or NDJSON records. */
+/**
+ * A `Decoder` of plain JSON or NDJSON records.
+ *
+ * @example
+ * ```ts
+ * import { createJsonDecoder, type JsonDecoder } from '@aiops/ingest';
+ * const decoder: JsonDecoder = createJsonDecoder();
+ * decoder.decodeText('{"msg":"db down","level":"error","time":1700000000000}', { source: 'file' });
+ * ```
+ */
 export interface JsonDecoder extends Decoder {
   /** Decodes JSON text (used by the auto decoder). */
   decodeText(text: string, origin: Origin): readonly Signal[];

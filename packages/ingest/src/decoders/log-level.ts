@@ -1,6 +1,15 @@
 import type { LogLevel } from '@aiops/core';
 
-/** What {@link detectLogLevel} found in a message. */
+/**
+ * What {@link detectLogLevel} found in a message.
+ *
+ * @example
+ * ```ts
+ * import { detectLogLevel, type DetectedLevel } from '@aiops/ingest';
+ * const found: DetectedLevel = detectLogLevel('"GET /cart HTTP/1.1" 503 12');
+ * found.httpStatus; // 503
+ * ```
+ */
 export interface DetectedLevel {
   readonly level?: LogLevel;
   /** The HTTP status of an access-log line, when the line is one. */

@@ -3,13 +3,31 @@ import { z } from 'zod';
 import { includesAscii } from './eventbridge.js';
 import { type JsonObject, Shape, show } from './shape.js';
 
-/** Options of {@link createMetricStreamDecoder}. */
+/**
+ * Options of {@link createMetricStreamDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricStreamDecoderOptions } from '@aiops/ingest';
+ * const options: MetricStreamDecoderOptions = { name: 'metric-streams' };
+ * ```
+ */
 export interface MetricStreamDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `metric-streams`. */
   readonly name?: string;
 }
 
-/** A {@link Decoder} of CloudWatch Metric Streams records in the JSON output format. */
+/**
+ * A `Decoder` of CloudWatch Metric Streams records in the JSON output format.
+ *
+ * @example
+ * ```ts
+ * import { createMetricStreamDecoder, type MetricStreamDecoder } from '@aiops/ingest';
+ * const decoder: MetricStreamDecoder = createMetricStreamDecoder();
+ * const line = '{"namespace":"AWS/EC2","metric_name":"CPUUtilization","dimensions":{},"timestamp":0,"value":{"count":1,"sum":5,"min":5,"max":5}}';
+ * decoder.decodeText(line, { source: 'firehose' });
+ * ```
+ */
 export interface MetricStreamDecoder extends Decoder {
   /** Decodes newline-delimited metric stream JSON text (used by the auto decoder). */
   decodeText(text: string, origin: Origin): readonly Signal[];

@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { detectLogLevel } from './log-level.js';
 import { parseAwsTime, Shape } from './shape.js';
 
-/** Options of {@link createTextLogDecoder}. */
+/**
+ * Options of {@link createTextLogDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { TextLogDecoderOptions } from '@aiops/ingest';
+ * const options: TextLogDecoderOptions = { service: 'checkout', logGroup: '/ecs/checkout' };
+ * ```
+ */
 export interface TextLogDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `text`. */
   readonly name?: string;
@@ -15,7 +23,16 @@ export interface TextLogDecoderOptions {
   readonly detectLevel?: boolean;
 }
 
-/** A {@link Decoder} of plain-text log lines. */
+/**
+ * A `Decoder` of plain-text log lines.
+ *
+ * @example
+ * ```ts
+ * import { createTextLogDecoder, type TextLogDecoder } from '@aiops/ingest';
+ * const decoder: TextLogDecoder = createTextLogDecoder();
+ * decoder.decodeText('2024-05-01T10:00:00Z WARN disk 91% full', { source: 'file' });
+ * ```
+ */
 export interface TextLogDecoder extends Decoder {
   /** Decodes text (used by the auto decoder and the file source). */
   decodeText(text: string, origin: Origin): readonly Signal[];

@@ -33,7 +33,15 @@ import {
 import { AwsCallError, isAwsError } from '../errors.js';
 import { compareCodePoints, partitionOf } from './keys.js';
 
-/** Options of {@link createDynamoDbStateStore}. */
+/**
+ * Options of {@link createDynamoDbStateStore}.
+ *
+ * @example
+ * ```ts
+ * import type { DynamoDbStateStoreOptions } from '@aiops/ingest';
+ * const options: DynamoDbStateStoreOptions = { tableName: 'aiops-state', namespace: 'prod', clientConfig: { region: 'eu-west-1' } };
+ * ```
+ */
 export type DynamoDbStateStoreOptions = ClientOrConfig<DynamoDBClient, DynamoDBClientConfig> & {
   /** The table: hash key `pk` (S), range key `sk` (S); see {@link createDynamoDbStateStoreTable}. */
   readonly tableName: string;
@@ -64,7 +72,17 @@ const OptionsSchema = z
   })
   .superRefine(notBoth);
 
-/** A {@link StateStore} on DynamoDB, see {@link createDynamoDbStateStore}. */
+/**
+ * A `StateStore` on DynamoDB, see {@link createDynamoDbStateStore}.
+ *
+ * @example
+ * ```ts
+ * import { createDynamoDbStateStore, type DynamoDbStateStore } from '@aiops/ingest';
+ * const store: DynamoDbStateStore = createDynamoDbStateStore({ tableName: 'aiops-state', clientConfig: { region: 'eu-west-1' } });
+ * const won = await store.put('lock/nightly-report', { owner: 'worker-a' }, { expectedVersion: 0, expiresAt: Date.now() + 60_000 });
+ * await store.close();
+ * ```
+ */
 export interface DynamoDbStateStore extends StateStore {
   readonly tableName: string;
   close(): Promise<void>;

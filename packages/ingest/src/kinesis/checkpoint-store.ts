@@ -21,7 +21,16 @@ export interface CheckpointStore {
   close?(): Promise<void>;
 }
 
-/** A {@link CheckpointStore} in memory, see {@link createMemoryCheckpointStore}. */
+/**
+ * A {@link CheckpointStore} in memory, see {@link createMemoryCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryCheckpointStore, type MemoryCheckpointStore } from '@aiops/ingest';
+ * const store: MemoryCheckpointStore = createMemoryCheckpointStore();
+ * store.writes; // 0
+ * ```
+ */
 export interface MemoryCheckpointStore extends CheckpointStore {
   /** Checkpoints written so far, for tests. */
   readonly writes: number;

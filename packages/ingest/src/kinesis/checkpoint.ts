@@ -18,7 +18,16 @@ export interface ShardCheckpoint {
   readonly timestampMs?: number;
 }
 
-/** Where a consumer starts on shards it has no checkpoint for. */
+/**
+ * Where a consumer starts on shards it has no checkpoint for.
+ *
+ * @example
+ * ```ts
+ * import type { InitialPosition } from '@aiops/ingest';
+ * const fromOneHourAgo: InitialPosition = { atTimestampMs: Date.now() - 3_600_000 };
+ * const onlyNew: InitialPosition = 'LATEST';
+ * ```
+ */
 export type InitialPosition = 'TRIM_HORIZON' | 'LATEST' | { readonly atTimestampMs: number };
 
 /** The sentinel checkpoints. */

@@ -2,7 +2,19 @@ import type { Clock, Logger } from '@aiops/core';
 import type { InitialPosition, ShardCheckpoint } from './checkpoint.js';
 import type { ShardInfo } from './shards.js';
 
-/** What a {@link ShardCoordinator} is given when the consumer starts it. */
+/**
+ * What a {@link ShardCoordinator} is given when the consumer starts it.
+ *
+ * @example
+ * ```ts
+ * import { silentLogger, systemClock } from '@aiops/core';
+ * import type { CoordinatorContext } from '@aiops/ingest';
+ * const ctx: CoordinatorContext = {
+ *   streamName: 'logs', initialPosition: 'LATEST', clock: systemClock, logger: silentLogger,
+ *   onChange: () => {}, onLost: (shardId, reason) => console.warn(shardId, reason),
+ * };
+ * ```
+ */
 export interface CoordinatorContext {
   readonly streamName: string;
   readonly initialPosition: InitialPosition;
@@ -14,7 +26,15 @@ export interface CoordinatorContext {
   readonly onLost: (shardId: string, reason: string) => void;
 }
 
-/** What checkpointing a shard did: written, or refused because this worker no longer holds the shard. */
+/**
+ * What checkpointing a shard did: written, or refused because this worker no longer holds the shard.
+ *
+ * @example
+ * ```ts
+ * import type { CheckpointOutcome } from '@aiops/ingest';
+ * const mustStop = (o: CheckpointOutcome) => o === 'lost';
+ * ```
+ */
 export type CheckpointOutcome = 'ok' | 'lost';
 
 /**
@@ -22,6 +42,13 @@ export type CheckpointOutcome = 'ok' | 'lost';
  * worker owning every shard with checkpoints in a {@link CheckpointStore}
  * (`createSingleWorkerCoordinator`), and many workers sharing shards through leases in DynamoDB
  * (`createDynamoDbLeaseCoordinator`).
+ *
+ * @example
+ * ```ts
+ * import { createDynamoDbLeaseCoordinator, createKinesisSource, type ShardCoordinator } from '@aiops/ingest';
+ * const coordinator: ShardCoordinator = createDynamoDbLeaseCoordinator({ tableName: 'logs-leases', clientConfig: { region: 'eu-west-1' } });
+ * const source = createKinesisSource({ streamName: 'logs', clientConfig: { region: 'eu-west-1' }, coordinator });
+ * ```
  */
 export interface ShardCoordinator {
   readonly kind: string;

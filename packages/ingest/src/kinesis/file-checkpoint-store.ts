@@ -5,7 +5,15 @@ import { z } from 'zod';
 import type { ShardCheckpoint } from './checkpoint.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
-/** Options of {@link createFileCheckpointStore}. */
+/**
+ * Options of {@link createFileCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * import type { FileCheckpointStoreOptions } from '@aiops/ingest';
+ * const options: FileCheckpointStoreOptions = { path: '/var/lib/aiops/checkpoints.json', fsync: true };
+ * ```
+ */
 export interface FileCheckpointStoreOptions {
   /** The JSON file holding the checkpoints; its directory is created when missing. */
   readonly path: string;

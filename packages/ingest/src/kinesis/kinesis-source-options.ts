@@ -80,6 +80,18 @@ export type ResolvedKinesisSourceOptions = z.output<typeof KinesisSourceOptionsS
 /**
  * Options of {@link createKinesisSource}. Only `streamName` and the client (or its config) are
  * needed; every tuning has a default suited to a stream of CloudWatch Logs.
+ *
+ * @example
+ * ```ts
+ * import { createFileCheckpointStore, type KinesisSourceOptions } from '@aiops/ingest';
+ * const options: KinesisSourceOptions = {
+ *   streamName: 'logs',
+ *   clientConfig: { region: 'eu-west-1' },
+ *   initialPosition: 'TRIM_HORIZON',
+ *   checkpoints: createFileCheckpointStore({ path: './checkpoints.json' }),
+ *   checkpointEveryRecords: 500,
+ * };
+ * ```
  */
 export type KinesisSourceOptions = ClientOrConfig<KinesisClient, KinesisClientConfig> & {
   /** Source name: delivery ids, logs, pipeline stats. Defaults to `kinesis`. */

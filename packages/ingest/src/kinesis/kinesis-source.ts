@@ -20,7 +20,17 @@ import {
 } from './kinesis-source-options.js';
 import { createSingleWorkerCoordinator } from './single-worker-coordinator.js';
 
-/** Counters and per-shard state of a {@link KinesisSource}, see {@link KinesisSource.stats}. */
+/**
+ * Counters and per-shard state of a {@link KinesisSource}, see {@link KinesisSource.stats}.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisSource, type KinesisSourceStats } from '@aiops/ingest';
+ * const source = createKinesisSource({ streamName: 'logs', clientConfig: { region: 'eu-west-1' } });
+ * const s: KinesisSourceStats = source.stats();
+ * const lag = Math.max(0, ...Object.values(s.shards).map((x) => x.millisBehindLatest ?? 0));
+ * ```
+ */
 export interface KinesisSourceStats {
   /** Shards this worker reads now. */
   readonly ownedShards: readonly string[];
@@ -50,7 +60,15 @@ export interface KinesisSourceStats {
   readonly settledTwice: number;
 }
 
-/** The state of one shard being read. */
+/**
+ * The state of one shard being read.
+ *
+ * @example
+ * ```ts
+ * import type { KinesisShardStats } from '@aiops/ingest';
+ * const behind = (s: KinesisShardStats) => (s.millisBehindLatest ?? 0) > 60_000;
+ * ```
+ */
 export interface KinesisShardStats {
   readonly millisBehindLatest: number | undefined;
   readonly buffered: number;
@@ -60,7 +78,16 @@ export interface KinesisShardStats {
   readonly lastCheckpoint: ShardCheckpoint | undefined;
 }
 
-/** A Kinesis polling consumer as a pipeline {@link Source}, see {@link createKinesisSource}. */
+/**
+ * A Kinesis polling consumer as a pipeline `Source`, see {@link createKinesisSource}.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisSource, type KinesisSource } from '@aiops/ingest';
+ * const source: KinesisSource = createKinesisSource({ streamName: 'logs', clientConfig: { region: 'eu-west-1' } });
+ * setInterval(() => console.log(source.stats().ownedShards), 60_000).unref();
+ * ```
+ */
 export interface KinesisSource extends Source {
   /** Stops reading, waits for in-flight deliveries (up to `drainTimeoutMs`), checkpoints, hands leases back. Idempotent. */
   stop(): Promise<void>;

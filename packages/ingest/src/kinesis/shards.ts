@@ -2,7 +2,18 @@ import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/clie
 import { AwsCallError } from '../errors.js';
 import { type InitialPosition, initialCheckpoint, type ShardCheckpoint } from './checkpoint.js';
 
-/** A shard as the consumer needs to know it. */
+/**
+ * A shard as the consumer needs to know it.
+ *
+ * @example
+ * ```ts
+ * import type { ShardInfo } from '@aiops/ingest';
+ * const child: ShardInfo = {
+ *   shardId: 'shardId-000000000002', parentShardIds: ['shardId-000000000000'], closed: false,
+ *   startingHashKey: '0', endingHashKey: '170141183460469231731687303715884105727',
+ * };
+ * ```
+ */
 export interface ShardInfo {
   readonly shardId: string;
   readonly parentShardIds: readonly string[];

@@ -6,7 +6,14 @@ import { planNewLeases, type ShardInfo } from './shards.js';
 /**
  * A {@link ShardCoordinator} for one worker: it owns every shard and keeps checkpoints in a
  * {@link CheckpointStore}. Children start once their parents are at `SHARD_END`; checkpoints of
- * finished shards that left the stream are removed.
+ * finished shards that left the stream are removed. `createKinesisSource({ checkpoints })` uses it.
+ *
+ * @example
+ * ```ts
+ * import { createFileCheckpointStore, createKinesisSource, createSingleWorkerCoordinator } from '@aiops/ingest';
+ * const coordinator = createSingleWorkerCoordinator(createFileCheckpointStore({ path: './checkpoints.json' }));
+ * const source = createKinesisSource({ streamName: 'logs', clientConfig: { region: 'eu-west-1' }, coordinator });
+ * ```
  */
 export function createSingleWorkerCoordinator(store: CheckpointStore): ShardCoordinator {
   let ctx: CoordinatorContext | undefined;

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import type { ShardCheckpoint } from './checkpoint.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
-/** Options of {@link createStateStoreCheckpointStore}. */
+/**
+ * Options of {@link createStateStoreCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from '@aiops/core';
+ * import type { StateStoreCheckpointStoreOptions } from '@aiops/ingest';
+ * const options: StateStoreCheckpointStoreOptions = { store: new MemoryStateStore(), prefix: 'checkpoint/kinesis/' };
+ * ```
+ */
 export interface StateStoreCheckpointStoreOptions {
   readonly store: StateStore;
   /** Key prefix; keys are `<prefix><stream>/<shardId>`. Defaults to `checkpoint/kinesis/`. */

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { agg } from './aws-kinesis-agg.js';
 
-/** The four bytes every KPL-aggregated record starts with. */
+/**
+ * The four bytes every KPL-aggregated record starts with.
+ *
+ * @example
+ * ```ts
+ * import { KPL_MAGIC } from '@aiops/ingest';
+ * const looksAggregated = (data: Uint8Array) => KPL_MAGIC.every((b, i) => data[i] === b);
+ * ```
+ */
 export const KPL_MAGIC: Uint8Array = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
 
 const MD5_BYTES = 16;
@@ -19,7 +27,15 @@ export function isKplAggregate(data: Uint8Array): boolean {
   return data.length >= 4 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
 }
 
-/** One user record inside a KPL aggregate. */
+/**
+ * One user record inside a KPL aggregate.
+ *
+ * @example
+ * ```ts
+ * import type { KplUserRecord } from '@aiops/ingest';
+ * const text = (r: KplUserRecord) => `${r.partitionKey}#${r.subSequenceNumber}: ${new TextDecoder().decode(r.data)}`;
+ * ```
+ */
 export interface KplUserRecord {
   readonly data: Uint8Array;
   readonly partitionKey: string;
@@ -28,7 +44,16 @@ export interface KplUserRecord {
   readonly subSequenceNumber: number;
 }
 
-/** What {@link deaggregateKpl} found: the user records, or why the aggregate is broken. */
+/**
+ * What {@link deaggregateKpl} found: the user records, or why the aggregate is broken.
+ *
+ * @example
+ * ```ts
+ * import { deaggregateKpl, type KplDeaggregation } from '@aiops/ingest';
+ * const res: KplDeaggregation = deaggregateKpl(new Uint8Array([0xf3, 0x89, 0x9a, 0xc2]));
+ * if (!res.ok) console.warn(res.reason); // 'KPL aggregate is truncated (4 bytes, at least 20 expected)'
+ * ```
+ */
 export type KplDeaggregation =
   | { readonly ok: true; readonly records: readonly KplUserRecord[] }
   | { readonly ok: false; readonly reason: string };
@@ -87,14 +112,31 @@ export function deaggregateKpl(data: Uint8Array, partitionKey = ''): KplDeaggreg
   return { ok: true, records: out };
 }
 
-/** A user record to aggregate. */
+/**
+ * A user record to aggregate.
+ *
+ * @example
+ * ```ts
+ * import type { KplInput } from '@aiops/ingest';
+ * const input: KplInput = { partitionKey: 'checkout', data: new TextEncoder().encode('{"n":1}') };
+ * ```
+ */
 export interface KplInput {
   readonly partitionKey: string;
   readonly explicitHashKey?: string;
   readonly data: Uint8Array;
 }
 
-/** An aggregated record, ready for `PutRecords`. */
+/**
+ * An aggregated record, ready for `PutRecords`.
+ *
+ * @example
+ * ```ts
+ * import { aggregateKpl, type KplAggregate } from '@aiops/ingest';
+ * const agg: KplAggregate = aggregateKpl([{ partitionKey: 'a', data: new Uint8Array([1]) }]);
+ * const entry = { PartitionKey: agg.partitionKey, Data: agg.data, ExplicitHashKey: agg.explicitHashKey };
+ * ```
+ */
 export interface KplAggregate {
   readonly partitionKey: string;
   readonly explicitHashKey?: string;

@@ -19,7 +19,15 @@ export interface KinesisStreamEvent {
   readonly Records: readonly KinesisStreamRecord[];
 }
 
-/** One record of a {@link KinesisStreamEvent}. */
+/**
+ * One record of a {@link KinesisStreamEvent}.
+ *
+ * @example
+ * ```ts
+ * import type { KinesisStreamRecord } from '@aiops/ingest';
+ * const shardOf = (r: KinesisStreamRecord) => r.eventID?.split(':')[0];
+ * ```
+ */
 export interface KinesisStreamRecord {
   readonly kinesis: {
     readonly kinesisSchemaVersion?: string;

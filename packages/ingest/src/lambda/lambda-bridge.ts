@@ -4,7 +4,15 @@ import { Changes } from '../internal/changes.js';
 import { type KinesisBatchResponse, type KinesisStreamEvent, LambdaBatch } from './kinesis-event.js';
 import type { KinesisLambdaHandler, LambdaContextLike } from './lambda-handler.js';
 
-/** Options of {@link createKinesisLambdaBridge}. */
+/**
+ * Options of {@link createKinesisLambdaBridge}.
+ *
+ * @example
+ * ```ts
+ * import type { KinesisLambdaBridgeOptions } from '@aiops/ingest';
+ * const options: KinesisLambdaBridgeOptions = { timeoutMarginMs: 2_000, deaggregate: true };
+ * ```
+ */
 export interface KinesisLambdaBridgeOptions {
   /** Source name and origin `source` of deliveries. Defaults to `lambda`. */
   readonly name?: string;
@@ -27,7 +35,16 @@ const OptionsSchema = z.object({
     .optional(),
 });
 
-/** A long-lived source fed by Lambda invocations, and the handler that feeds it. */
+/**
+ * A long-lived source fed by Lambda invocations, and the handler that feeds it.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisLambdaBridge, type KinesisLambdaBridge } from '@aiops/ingest';
+ * const bridge: KinesisLambdaBridge = createKinesisLambdaBridge();
+ * export const handler = bridge.handler;
+ * ```
+ */
 export interface KinesisLambdaBridge {
   /** Give it to a pipeline started once per Lambda container (outside the handler). */
   readonly source: Source;

@@ -2,13 +2,29 @@ import { describeError, type Logger, parseOptions, type Source, silentLogger } f
 import { z } from 'zod';
 import { type KinesisBatchResponse, type KinesisStreamEvent, LambdaBatch } from './kinesis-event.js';
 
-/** The parts of the Lambda context object the handler reads. */
+/**
+ * The parts of the Lambda context object the handler reads.
+ *
+ * @example
+ * ```ts
+ * import type { LambdaContextLike } from '@aiops/ingest';
+ * const inTests: LambdaContextLike = { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test' };
+ * ```
+ */
 export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
   readonly awsRequestId?: string;
 }
 
-/** What `consume` is given besides the source. */
+/**
+ * What `consume` is given besides the source.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumeInfo } from '@aiops/ingest';
+ * const records = (info: ConsumeInfo) => info.event.Records.length;
+ * ```
+ */
 export interface ConsumeInfo {
   readonly event: KinesisStreamEvent;
   readonly context: LambdaContextLike | undefined;
@@ -16,7 +32,20 @@ export interface ConsumeInfo {
   readonly signal: AbortSignal;
 }
 
-/** Options of {@link createKinesisLambdaHandler}. */
+/**
+ * Options of {@link createKinesisLambdaHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { KinesisLambdaHandlerOptions } from '@aiops/ingest';
+ * const options: KinesisLambdaHandlerOptions = {
+ *   consume: async (source, { signal }) => {
+ *     for await (const batch of source.read({ signal } as never)) for (const d of [batch].flat()) d.ack();
+ *   },
+ *   timeoutMarginMs: 2_000,
+ * };
+ * ```
+ */
 export interface KinesisLambdaHandlerOptions {
   /**
    * Runs your consumer over the batch, as a `Source` that yields the batch's deliveries and ends:
@@ -49,7 +78,15 @@ const OptionsSchema = z.object({
     .optional(),
 });
 
-/** A Lambda handler for a Kinesis event source mapping. */
+/**
+ * A Lambda handler for a Kinesis event source mapping.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisLambdaHandler, type KinesisLambdaHandler } from '@aiops/ingest';
+ * export const handler: KinesisLambdaHandler = createKinesisLambdaHandler({ consume: async () => {} });
+ * ```
+ */
 export type KinesisLambdaHandler = (
   event: KinesisStreamEvent,
   context?: LambdaContextLike,

@@ -17,7 +17,17 @@ import { planNewLeases, type ShardInfo } from '../kinesis/shards.js';
 import { type Lease, planTakes } from './lease.js';
 import { DynamoDbLeaseTable } from './lease-table.js';
 
-/** Options of {@link createDynamoDbLeaseCoordinator}. */
+/**
+ * Options of {@link createDynamoDbLeaseCoordinator}.
+ *
+ * @example
+ * ```ts
+ * import type { DynamoDbLeaseCoordinatorOptions } from '@aiops/ingest';
+ * const options: DynamoDbLeaseCoordinatorOptions = {
+ *   tableName: 'checkout-logs-leases', workerId: 'ip-10-0-1-5', failoverTimeMs: 10_000, clientConfig: { region: 'eu-west-1' },
+ * };
+ * ```
+ */
 export type DynamoDbLeaseCoordinatorOptions = ClientOrConfig<DynamoDBClient, DynamoDBClientConfig> & {
   /** The lease table, named after your application as with the KCL; one stream per table. */
   readonly tableName: string;
@@ -67,7 +77,15 @@ const OptionsSchema = z
     }
   });
 
-/** Counters of a {@link DynamoDbLeaseCoordinator}. */
+/**
+ * Counters of a {@link DynamoDbLeaseCoordinator}.
+ *
+ * @example
+ * ```ts
+ * import type { LeaseCoordinatorStats } from '@aiops/ingest';
+ * const churn = (s: LeaseCoordinatorStats) => s.stolen + s.lost;
+ * ```
+ */
 export interface LeaseCoordinatorStats {
   readonly workerId: string;
   readonly held: readonly string[];
@@ -80,7 +98,16 @@ export interface LeaseCoordinatorStats {
   readonly renewalFailures: number;
 }
 
-/** A {@link ShardCoordinator} over a DynamoDB lease table, see {@link createDynamoDbLeaseCoordinator}. */
+/**
+ * A {@link ShardCoordinator} over a DynamoDB lease table, see {@link createDynamoDbLeaseCoordinator}.
+ *
+ * @example
+ * ```ts
+ * import { createDynamoDbLeaseCoordinator, type DynamoDbLeaseCoordinator } from '@aiops/ingest';
+ * const leases: DynamoDbLeaseCoordinator = createDynamoDbLeaseCoordinator({ tableName: 'logs-leases', clientConfig: {} });
+ * const owners = new Map((await leases.leases()).map((l) => [l.leaseKey, l.leaseOwner]));
+ * ```
+ */
 export interface DynamoDbLeaseCoordinator extends ShardCoordinator {
   readonly workerId: string;
   stats(): LeaseCoordinatorStats;

@@ -28,7 +28,15 @@ export interface Lease {
   readonly endingHashKey?: string;
 }
 
-/** What a worker decides to do in one take round, see {@link planTakes}. */
+/**
+ * What a worker decides to do in one take round, see {@link planTakes}.
+ *
+ * @example
+ * ```ts
+ * import type { TakePlan } from '@aiops/ingest';
+ * const summary = (p: TakePlan) => `${p.take.length} to take, ${p.steal.length} to steal, share ${p.target} of ${p.workers} workers`;
+ * ```
+ */
 export interface TakePlan {
   /** Expired or unowned leases to take, in order. */
   readonly take: readonly Lease[];
@@ -46,6 +54,17 @@ export interface TakePlan {
  * expired (or unowned) leases; with none to take, steal at most `maxSteal` from the most loaded
  * worker when it holds more than the target (or the target, while this one is short by more than
  * one).
+ *
+ * @example
+ * ```ts
+ * import { planTakes, type Lease } from '@aiops/ingest';
+ * const lease = (key: string, owner?: string): Lease => ({
+ *   leaseKey: key, leaseOwner: owner, leaseCounter: 1, checkpoint: { checkpoint: 'LATEST', subSequenceNumber: 0 },
+ *   ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [],
+ * });
+ * const plan = planTakes([lease('s0', 'a'), lease('s1', 'a'), lease('s2')], 'b', (l) => !l.leaseOwner, { maxLeases: 10, maxSteal: 1 });
+ * plan.take.map((l) => l.leaseKey); // ['s2']
+ * ```
  */
 export function planTakes(
   leases: readonly Lease[],

@@ -3,7 +3,15 @@ import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis
 import { z } from 'zod';
 import { type ClientOrConfig, clientFields, notBoth } from '../aws/clients.js';
 
-/** Kinesis limits, from the service documentation. */
+/**
+ * Kinesis limits, from the service documentation.
+ *
+ * @example
+ * ```ts
+ * import { KINESIS_LIMITS } from '@aiops/ingest';
+ * const fits = (data: Uint8Array, key: string) => data.length + Buffer.byteLength(key) <= KINESIS_LIMITS.maxBytesPerRecord;
+ * ```
+ */
 export const KINESIS_LIMITS = Object.freeze({
   maxRecordsPerCall: 500,
   maxBytesPerCall: 5 * 1024 * 1024,
@@ -49,7 +57,17 @@ export const KinesisProducerOptionsSchema = z
 
 export type ResolvedProducerOptions = z.output<typeof KinesisProducerOptionsSchema>;
 
-/** Options of {@link createKinesisProducer}. */
+/**
+ * Options of {@link createKinesisProducer}.
+ *
+ * @example
+ * ```ts
+ * import type { KinesisProducerOptions } from '@aiops/ingest';
+ * const options: KinesisProducerOptions = {
+ *   streamName: 'signals', clientConfig: { region: 'eu-west-1' }, lingerMs: 100, aggregation: { maxBytes: 50 * 1024 },
+ * };
+ * ```
+ */
 export type KinesisProducerOptions = ClientOrConfig<KinesisClient, KinesisClientConfig> & {
   readonly streamName: string;
   /** Records per PutRecords call (at most 500). Defaults to 500. */

@@ -14,7 +14,15 @@ import {
 } from './producer-options.js';
 import { ShardMap } from './shard-map.js';
 
-/** A record to write. */
+/**
+ * A record to write.
+ *
+ * @example
+ * ```ts
+ * import type { ProducerRecord } from '@aiops/ingest';
+ * const record: ProducerRecord = { partitionKey: 'checkout', data: JSON.stringify({ level: 'error', msg: 'boom' }) };
+ * ```
+ */
 export interface ProducerRecord {
   readonly data: Uint8Array | string;
   readonly partitionKey: string;
@@ -22,7 +30,16 @@ export interface ProducerRecord {
   readonly explicitHashKey?: string;
 }
 
-/** What became of a record: written (where), or failed after every attempt (why). */
+/**
+ * What became of a record: written (where), or failed after every attempt (why).
+ *
+ * @example
+ * ```ts
+ * import type { PutOutcome } from '@aiops/ingest';
+ * const describe = (o: PutOutcome) =>
+ *   o.status === 'written' ? `${o.shardId}/${o.sequenceNumber}` : `${o.errorCode} after ${o.attempts} attempts`;
+ * ```
+ */
 export type PutOutcome =
   | {
       readonly status: 'written';
@@ -34,7 +51,15 @@ export type PutOutcome =
     }
   | { readonly status: 'failed'; readonly errorCode: string; readonly errorMessage: string; readonly attempts: number };
 
-/** Counters of a {@link KinesisProducer}. */
+/**
+ * Counters of a {@link KinesisProducer}.
+ *
+ * @example
+ * ```ts
+ * import type { ProducerStats } from '@aiops/ingest';
+ * const retryRate = (s: ProducerStats) => s.retried / Math.max(1, s.userRecords);
+ * ```
+ */
 export interface ProducerStats {
   readonly userRecords: number;
   readonly written: number;
@@ -47,7 +72,16 @@ export interface ProducerStats {
   readonly buffered: number;
 }
 
-/** A batching Kinesis producer, see {@link createKinesisProducer}. */
+/**
+ * A batching Kinesis producer, see {@link createKinesisProducer}.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisProducer, type KinesisProducer } from '@aiops/ingest';
+ * const producer: KinesisProducer = createKinesisProducer({ streamName: 'signals', clientConfig: { region: 'eu-west-1' } });
+ * await producer.flush();
+ * ```
+ */
 export interface KinesisProducer {
   /** Queues a record; resolves once it is written or has failed for good. Waits while the buffer is full. */
   put(record: ProducerRecord): Promise<PutOutcome>;

@@ -18,7 +18,19 @@ import { encodeSignals } from '../decoders/signals-json.js';
 import type { KinesisProducer } from '../producer/producer.js';
 import { KINESIS_LIMITS } from '../producer/producer-options.js';
 
-/** Options of {@link createSeriesRekeyer}. */
+/**
+ * Options of {@link createSeriesRekeyer}.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisProducer, type SeriesRekeyerOptions } from '@aiops/ingest';
+ * const options: SeriesRekeyerOptions = {
+ *   producer: createKinesisProducer({ streamName: 'signals-by-series', clientConfig: {} }),
+ *   windowMs: 10_000,
+ *   logs: 'count',
+ * };
+ * ```
+ */
 export interface SeriesRekeyerOptions {
   /** Writes to the second stream, the one partitioned by series. */
   readonly producer: KinesisProducer;
@@ -61,7 +73,15 @@ const OptionsSchema = z.object({
   keyOf: z.custom<(s: Signal) => string>((v) => typeof v === 'function').optional(),
 });
 
-/** Counters of a {@link SeriesRekeyer}. */
+/**
+ * Counters of a {@link SeriesRekeyer}.
+ *
+ * @example
+ * ```ts
+ * import type { SeriesRekeyerStats } from '@aiops/ingest';
+ * const reduction = (s: SeriesRekeyerStats) => s.signals / Math.max(1, s.written);
+ * ```
+ */
 export interface SeriesRekeyerStats {
   readonly deliveries: number;
   readonly signals: number;
@@ -74,7 +94,16 @@ export interface SeriesRekeyerStats {
   readonly deadLettered: number;
 }
 
-/** The re-keying consumer, see {@link createSeriesRekeyer}. */
+/**
+ * The re-keying consumer, see {@link createSeriesRekeyer}.
+ *
+ * @example
+ * ```ts
+ * import { createKinesisProducer, createSeriesRekeyer, type SeriesRekeyer } from '@aiops/ingest';
+ * const rekeyer: SeriesRekeyer = createSeriesRekeyer({ producer: createKinesisProducer({ streamName: 'by-series', clientConfig: {} }) });
+ * rekeyer.stats().flushes; // 0
+ * ```
+ */
 export interface SeriesRekeyer {
   /** Reads `source` until it ends or `ctx.signal` aborts, writing pre-aggregates to the second stream. */
   run(source: Source, ctx: StageContext): Promise<void>;

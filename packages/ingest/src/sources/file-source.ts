@@ -21,15 +21,29 @@ import { ShardProgress } from '../kinesis/progress.js';
 /**
  * How a file is read:
  * - `lines`: each non-empty line is one record (bytes) for the pipeline's decoders: NDJSON, JSON
- *   log lines, plain text, or base64-free CloudWatch payloads already inflated.
+ *   log lines, plain text.
  * - `cloudwatch-export`: a CloudWatch Logs export to S3 (`<task>/<log stream>/000000.gz`): each line
  *   is `<ISO time> <message>`, turned into `log` signals of `logGroup` and the file's log stream.
  * - `cloudwatch-events`: the JSON `aws logs filter-log-events` / `get-log-events` print
  *   (`{"events":[{"logStreamName","timestamp","message","eventId"}]}`), one delivery per event.
+ *
+ * @example
+ * ```ts
+ * import type { FileFormat } from '@aiops/ingest';
+ * const format: FileFormat = 'cloudwatch-export';
+ * ```
  */
 export type FileFormat = 'lines' | 'cloudwatch-export' | 'cloudwatch-events';
 
-/** Options of {@link createFileSource}. */
+/**
+ * Options of {@link createFileSource}.
+ *
+ * @example
+ * ```ts
+ * import type { FileSourceOptions } from '@aiops/ingest';
+ * const options: FileSourceOptions = { paths: ['./export/000000.gz'], format: 'cloudwatch-export', logGroup: '/ecs/checkout', resume: true };
+ * ```
+ */
 export interface FileSourceOptions {
   /** Files to replay, in order. Gzip is detected from the first bytes. */
   readonly paths: string | readonly string[];
@@ -64,7 +78,16 @@ const OptionsSchema = z.object({
 
 type Resolved = z.output<typeof OptionsSchema>;
 
-/** A source that replays files, see {@link createFileSource}. */
+/**
+ * A source that replays files, see {@link createFileSource}.
+ *
+ * @example
+ * ```ts
+ * import { createFileSource, type FileSource } from '@aiops/ingest';
+ * const replay: FileSource = createFileSource({ paths: './incident.ndjson' });
+ * replay.stats(); // { lines: 0, acked: 0, files: 0 }
+ * ```
+ */
 export interface FileSource extends Source {
   stop(): void;
   /** Lines read, deliveries acked, and files finished so far. */

@@ -5,7 +5,15 @@ import { type Delivery, type Logger, parseOptions, type Source, type StageContex
 import { z } from 'zod';
 import { Changes } from '../internal/changes.js';
 
-/** Options of {@link createFirehoseEndpoint}. */
+/**
+ * Options of {@link createFirehoseEndpoint}.
+ *
+ * @example
+ * ```ts
+ * import type { FirehoseEndpointOptions } from '@aiops/ingest';
+ * const options: FirehoseEndpointOptions = { accessKey: ['current-key', 'previous-key'], ackTimeoutMs: 60_000 };
+ * ```
+ */
 export interface FirehoseEndpointOptions {
   /** Source name and origin `source` of deliveries. Defaults to `firehose`. */
   readonly name?: string;
@@ -38,7 +46,20 @@ const OptionsSchema = z.object({
     .optional(),
 });
 
-/** The endpoint: a source for the pipeline and a request handler for any Node HTTP server. */
+/**
+ * The endpoint: a source for the pipeline and a request handler for any Node HTTP server.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createFirehoseEndpoint, type FirehoseEndpoint } from '@aiops/ingest';
+ * const firehose: FirehoseEndpoint = createFirehoseEndpoint({ accessKey: 'k' });
+ * createServer((req, res) => {
+ *   if (req.url === '/firehose') void firehose.handle(req, res);
+ *   else res.writeHead(404).end();
+ * }).listen(8080);
+ * ```
+ */
 export interface FirehoseEndpoint {
   readonly source: Source;
   /** Handles one Firehose delivery request; mount it on the path you gave Firehose. */

@@ -27,7 +27,18 @@ import {
 import { AwsCallError } from '../errors.js';
 import { jitteredDelay, pause } from '../internal/backoff.js';
 
-/** A metric to poll by its identity and statistic. */
+/**
+ * A metric to poll by its identity and statistic.
+ *
+ * @example
+ * ```ts
+ * import type { MetricStatQuery } from '@aiops/ingest';
+ * const p99: MetricStatQuery = {
+ *   id: 'latency', metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { LoadBalancer: 'app/web/123' } },
+ *   stat: 'p99', periodSeconds: 60,
+ * };
+ * ```
+ */
 export interface MetricStatQuery {
   /** Query id: lowercase letter first, then letters, digits, underscores (GetMetricData's rule). */
   readonly id: string;
@@ -42,7 +53,19 @@ export interface MetricStatQuery {
   readonly unit?: string;
 }
 
-/** A metric math or CloudWatch Metrics Insights (`SELECT ...`) expression to poll. */
+/**
+ * A metric math or CloudWatch Metrics Insights (`SELECT ...`) expression to poll.
+ *
+ * @example
+ * ```ts
+ * import type { ExpressionQuery } from '@aiops/ingest';
+ * const busiest: ExpressionQuery = {
+ *   id: 'cpu', periodSeconds: 300, namespace: 'AWS/EC2', name: 'CPUUtilization',
+ *   expression: 'SELECT MAX(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 10',
+ *   dimensionsOf: (label) => ({ InstanceId: label }),
+ * };
+ * ```
+ */
 export interface ExpressionQuery {
   readonly id: string;
   readonly expression: string;
@@ -58,10 +81,29 @@ export interface ExpressionQuery {
   readonly dimensionsOf?: (label: string) => Record<string, string>;
 }
 
-/** What a metrics poller polls. */
+/**
+ * What a metrics poller polls.
+ *
+ * @example
+ * ```ts
+ * import type { MetricQuery } from '@aiops/ingest';
+ * const queries: MetricQuery[] = [{ id: 'errors', expression: 'SUM(METRICS())', periodSeconds: 60 }];
+ * ```
+ */
 export type MetricQuery = MetricStatQuery | ExpressionQuery;
 
-/** Options of {@link createMetricsPoller}. */
+/**
+ * Options of {@link createMetricsPoller}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsPollerOptions } from '@aiops/ingest';
+ * const options: MetricsPollerOptions = {
+ *   clientConfig: { region: 'eu-west-1' }, pollIntervalMs: 60_000, delayMs: 120_000,
+ *   queries: [{ id: 'cpu', metric: { namespace: 'AWS/EC2', name: 'CPUUtilization' }, stat: 'Average', periodSeconds: 60 }],
+ * };
+ * ```
+ */
 export type MetricsPollerOptions = ClientOrConfig<CloudWatchClient, CloudWatchClientConfig> & {
   /** Source name, and the key of its progress in the store. Defaults to `cloudwatch-metrics`. */
   readonly name?: string;
@@ -143,7 +185,15 @@ const OptionsSchema = z
 type Resolved = z.output<typeof OptionsSchema>;
 type Query = Resolved['queries'][number];
 
-/** Counters of a {@link MetricsPoller}. */
+/**
+ * Counters of a {@link MetricsPoller}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsPollerStats } from '@aiops/ingest';
+ * const healthy = (s: MetricsPollerStats) => s.failedWindows === 0 && s.skippedMs === 0;
+ * ```
+ */
 export interface MetricsPollerStats {
   readonly polls: number;
   readonly calls: number;
@@ -154,7 +204,19 @@ export interface MetricsPollerStats {
   readonly skippedMs: number;
 }
 
-/** A CloudWatch metrics poller, see {@link createMetricsPoller}. */
+/**
+ * A CloudWatch metrics poller, see {@link createMetricsPoller}.
+ *
+ * @example
+ * ```ts
+ * import { createMetricsPoller, type MetricsPoller } from '@aiops/ingest';
+ * const poller: MetricsPoller = createMetricsPoller({
+ *   clientConfig: { region: 'eu-west-1' },
+ *   queries: [{ id: 'cpu', metric: { namespace: 'AWS/EC2', name: 'CPUUtilization' }, stat: 'Average', periodSeconds: 60 }],
+ * });
+ * await poller.stop();
+ * ```
+ */
 export interface MetricsPoller extends Source {
   stop(): Promise<void>;
   stats(): MetricsPollerStats;
