@@ -415,9 +415,16 @@ class Producer implements KinesisProducer {
     this.#requeue(again);
   }
 
-  /** Puts entries to retry back at the front of the queue, in their original order. */
+  /**
+   * Puts entries to retry back at the front of the queue, in their original order, all due at the
+   * same time: with a jittered delay each, a later record could become due, and be sent, first.
+   */
   #requeue(entries: Entry[]): void {
-    if (entries.length > 0) this.#queue.unshift(...entries);
+    if (entries.length === 0) return;
+    let due = 0;
+    for (const e of entries) due = Math.max(due, e.notBefore);
+    for (const e of entries) e.notBefore = due;
+    this.#queue.unshift(...entries);
   }
 
   /** Fails the entry for good, or schedules it again (`true`: the caller requeues it). */
