@@ -107,4 +107,4 @@ export type {
   UpdateItemOptions,
 } from './store.js';
 export { listAll, MemoryStateStore, paginate, updateItem } from './store.js';
-export { parseOptions, parseOrThrow, toIssues } from './validation.js';
+export { LoggerSchema, parseOptions, parseOrThrow, toIssues } from './validation.js';

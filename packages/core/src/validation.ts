@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError, type ConfigIssue, ValidationError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /**
  * Turns zod issues into {@link ConfigIssue}s with dotted paths, e.g. `findings.0.score`.
@@ -52,3 +53,26 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, fac
   if (!res.success) throw new ConfigError(`Invalid options for ${factory}`, toIssues(res.error));
   return res.data;
 }
+
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * The option schema of a {@link Logger}: any object with `debug`, `info`, `warn` and `error`
+ * functions (`console`, pino, Powertools). Every factory's options use it, so a wrong logger is
+ * refused the same way everywhere.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { LoggerSchema } from '@aiops/core';
+ * const Options = z.object({ logger: LoggerSchema.optional() });
+ * Options.parse({ logger: console });
+ * ```
+ */
+export const LoggerSchema = z.custom<Logger>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  'expected a logger with debug, info, warn and error functions',
+);

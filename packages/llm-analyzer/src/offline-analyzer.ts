@@ -3,6 +3,7 @@ import {
   type AnalysisRequest,
   type Analyzer,
   type Logger,
+  LoggerSchema,
   parseOptions,
   type RunbookCatalogView,
   type StepContext,
@@ -51,7 +52,7 @@ export const OfflineAnalyzerOptionsSchema = z.object({
   redactor: z
     .custom<Redactor>((v) => typeof (v as Redactor | null)?.redact === 'function', 'expected a Redactor')
     .optional(),
-  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null, 'expected a Logger').optional(),
+  logger: LoggerSchema.optional(),
 });
 /**
  * Options of {@link createOfflineAnalyzer}, see {@link OfflineAnalyzerOptionsSchema}.

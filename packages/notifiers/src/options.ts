@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { INCIDENT_EVENT_TYPES, type IncidentEventType, type Logger } from '@aiops/core';
+import { LoggerSchema as CoreLoggerSchema, INCIDENT_EVENT_TYPES, type IncidentEventType } from '@aiops/core';
 import { z } from 'zod';
 
 /**
@@ -12,13 +12,7 @@ import { z } from 'zod';
  * LoggerSchema.safeParse(console).success; // true
  * ```
  */
-export const LoggerSchema = z.custom<Logger>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
-  'expected a Logger (an object with debug, info, warn and error)',
-);
+export const LoggerSchema = CoreLoggerSchema;
 
 /**
  * One of the incident event types, see `IncidentEvent` in `@aiops/core`.

@@ -7,6 +7,7 @@ import {
   type ListOptions,
   type ListPage,
   type Logger,
+  LoggerSchema,
   type PutOptions,
   type PutResult,
   paginate,
@@ -57,9 +58,7 @@ const OptionsSchema = z.object({
     .positive()
     .default(16 * 1024 * 1024),
   fsync: z.boolean().default(true),
-  logger: z
-    .custom<Logger>((v) => typeof (v as Logger | undefined)?.warn === 'function', 'expected a Logger')
-    .optional(),
+  logger: LoggerSchema.optional(),
 });
 
 /** A write waiting for its group commit. */

@@ -1,13 +1,10 @@
-import type { Clock, Logger, StateStore } from '@aiops/core';
+import { type Clock, LoggerSchema, type StateStore } from '@aiops/core';
 import { z } from 'zod';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** A `Logger` option: anything with `debug`, `info`, `warn` and `error` functions. */
-export const LoggerOption = z.custom<Logger>(
-  (v) => isObject(v) && ['debug', 'info', 'warn', 'error'].every((k) => typeof v[k] === 'function'),
-  'must be a logger with debug, info, warn and error',
-);
+export const LoggerOption = LoggerSchema;
 
 /** A `Clock` option. */
 export const ClockOption = z.custom<Clock>(

@@ -1,4 +1,12 @@
-import { type Delivery, type Logger, parseOptions, type Source, type StageContext, silentLogger } from '@aiops/core';
+import {
+  type Delivery,
+  type Logger,
+  LoggerSchema,
+  parseOptions,
+  type Source,
+  type StageContext,
+  silentLogger,
+} from '@aiops/core';
 import { z } from 'zod';
 import { Changes } from '../internal/changes.js';
 import { type KinesisBatchResponse, type KinesisStreamEvent, LambdaBatch } from './kinesis-event.js';
@@ -30,9 +38,7 @@ const OptionsSchema = z.object({
   deaggregate: z.boolean().default(true),
   timeoutMarginMs: z.number().int().nonnegative().default(1_000),
   defaultTimeoutMs: z.number().int().positive().default(60_000),
-  logger: z
-    .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-    .optional(),
+  logger: LoggerSchema.optional(),
 });
 
 /**

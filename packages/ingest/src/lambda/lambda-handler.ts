@@ -1,4 +1,4 @@
-import { describeError, type Logger, parseOptions, type Source, silentLogger } from '@aiops/core';
+import { describeError, type Logger, LoggerSchema, parseOptions, type Source, silentLogger } from '@aiops/core';
 import { z } from 'zod';
 import { type KinesisBatchResponse, type KinesisStreamEvent, LambdaBatch } from './kinesis-event.js';
 
@@ -73,9 +73,7 @@ const OptionsSchema = z.object({
   timeoutMarginMs: z.number().int().nonnegative().default(1_000),
   defaultTimeoutMs: z.number().int().positive().default(60_000),
   onError: z.enum(['report', 'throw']).default('report'),
-  logger: z
-    .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-    .optional(),
+  logger: LoggerSchema.optional(),
 });
 
 /**

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Clock, describeError, type Logger, parseOptions, silentLogger, systemClock } from '@aiops/core';
+import {
+  type Clock,
+  describeError,
+  type Logger,
+  LoggerSchema,
+  parseOptions,
+  silentLogger,
+  systemClock,
+} from '@aiops/core';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import {
@@ -66,9 +74,7 @@ const OptionsSchema = z
     clock: z
       .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
       .optional(),
-    logger: z
-      .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-      .optional(),
+    logger: LoggerSchema.optional(),
   })
   .superRefine(notBoth)
   .superRefine((o, ctx) => {

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@aiops/core';
+import { LoggerSchema } from '@aiops/core';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { z } from 'zod';
 import { type ClientOrConfig, clientFields, notBoth } from '../aws/clients.js';
@@ -49,9 +50,7 @@ export const KinesisProducerOptionsSchema = z
     clock: z
       .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
       .optional(),
-    logger: z
-      .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-      .optional(),
+    logger: LoggerSchema.optional(),
   })
   .superRefine(notBoth);
 

@@ -1,7 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { type Delivery, type Logger, parseOptions, type Source, type StageContext, silentLogger } from '@aiops/core';
+import {
+  type Delivery,
+  type Logger,
+  LoggerSchema,
+  parseOptions,
+  type Source,
+  type StageContext,
+  silentLogger,
+} from '@aiops/core';
 import { z } from 'zod';
 import { Changes } from '../internal/changes.js';
 
@@ -41,9 +49,7 @@ const OptionsSchema = z.object({
     .default(64 * 1024 * 1024),
   ackTimeoutMs: z.number().int().positive().default(120_000),
   maxPendingRequests: z.number().int().positive().default(32),
-  logger: z
-    .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-    .optional(),
+  logger: LoggerSchema.optional(),
 });
 
 /**

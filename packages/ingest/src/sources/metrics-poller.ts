@@ -3,6 +3,7 @@ import {
   type Delivery,
   describeError,
   type Logger,
+  LoggerSchema,
   type MetricSignal,
   parseOptions,
   type Source,
@@ -176,9 +177,7 @@ const OptionsSchema = z
     clock: z
       .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
       .optional(),
-    logger: z
-      .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function')
-      .optional(),
+    logger: LoggerSchema.optional(),
   })
   .superRefine(notBoth);
 
