@@ -37,6 +37,15 @@ export type { Pipeline, PipelineEvents, PipelineFailure, StopOptions } from './p
 export { createPipeline } from './pipeline.js';
 export type { EpochProgress, NotifierCursor, ProgressRecord, StepState } from './progress.js';
 export { emptyProgress, incidentKey, progressKey } from './progress.js';
+export { renderIncidentReport, reportIncidentsFromEvents } from './report/incident-report.js';
+export type {
+  IncidentReportInput,
+  ReportAnalysis,
+  ReportBucket,
+  ReportIncident,
+  ReportMark,
+  ReportTimelineEntry,
+} from './report/report-types.js';
 export type { PipelineStats } from './stats.js';
 export { backoffDelay, raceDeadline, retryDelay, withTimeout } from './timing.js';
 export type { SpanAttributes, SpanLike, TracerLike } from './tracing.js';
