@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
-import type { ActionDriver, DriverContext, DriverOutcome, RenderedLocal } from './rendered-action.js';
+import { followRun, type RunFiles, readExit, runFiles, SUPERVISOR, tailOf } from './local-run-files.js';
+import type { ActionDriver, DriverContext, DriverOutcome, ExternalRef, RenderedLocal } from './rendered-action.js';
 
 const LocalDriverOptionsSchema = z.object({
   /**
@@ -23,6 +25,15 @@ const LocalDriverOptionsSchema = z.object({
     .default(64 * 1024),
   /** Between SIGTERM and SIGKILL when a process is stopped. */
   killGraceMs: z.number().int().nonnegative().default(5_000),
+  /**
+   * A folder where each run keeps its output and exit status. With it, a process outlives the
+   * executor's own process: it runs under a small supervisor that writes the exit status there, and
+   * an executor restarted after a crash follows the run to its end (`resume`) instead of recording
+   * it as interrupted. Without it, a run interrupted by a crash is recorded as failed.
+   */
+  runDir: z.string().min(1).optional(),
+  /** How often a resumed run's exit status is looked for. */
+  resumePollMs: z.number().int().positive().default(200),
 });
 /**
  * Options of {@link createLocalDriver}.
@@ -37,22 +48,39 @@ export type LocalDriverOptions = z.input<typeof LocalDriverOptionsSchema>;
 
 /**
  * Runs `local` runbooks as processes: argv, no shell, so a parameter is one argument whatever it
- * contains. The environment is only what the options and the runbook give; the process runs in
- * its own process group, which is killed (SIGTERM, then SIGKILL) on timeout or abort. `node` as
- * `argv[0]` means the Node.js binary running this code. For development, the demo, and hosts
- * where the service runs beside the pipeline.
+ * contains. The environment is only what the options and the runbook give, plus `AIOPS_PLAN_ID`
+ * (the run's idempotency key, so a script can make its own effect idempotent too); the process
+ * runs in its own process group, which is killed (SIGTERM, then SIGKILL) on timeout or abort.
+ * `node` as `argv[0]` means the Node.js binary running this code. With `runDir`, a run survives a
+ * crash of the executor's process and a restarted executor follows it to its end. For
+ * development, the demo, and hosts where the service runs beside the pipeline.
  *
  * @example
  * ```ts
  * import { createLocalDriver } from '@aiops/runbook-executor';
- * const local = createLocalDriver({ env: { PATH: '/usr/bin:/bin' }, allowedPrograms: ['node', 'systemctl'] });
+ * const local = createLocalDriver({
+ *   env: { PATH: '/usr/bin:/bin' },
+ *   allowedPrograms: ['node', 'systemctl'],
+ *   runDir: './.aiops/local-runs',
+ * });
  * ```
  */
 export function createLocalDriver(options: LocalDriverOptions = {}): ActionDriver<RenderedLocal> {
   const o = parseOptions(LocalDriverOptionsSchema, options, 'createLocalDriver');
-  return {
+  const driver: ActionDriver<RenderedLocal> = {
     type: 'local',
     run: (action, ctx) => runProcess(action, ctx, o),
+  };
+  const runDir = o.runDir;
+  if (runDir === undefined) return driver;
+  return {
+    ...driver,
+    resume: (external: ExternalRef, action: RenderedLocal, ctx: DriverContext) => {
+      if (external.kind !== 'local') {
+        return Promise.resolve({ status: 'failed', reason: `a local driver cannot follow a ${external.kind} run` });
+      }
+      return followRun(runFiles(runDir, ctx.planId), Number(external.id), action, ctx, o);
+    },
   };
 }
 
@@ -87,6 +115,22 @@ function runProcess(
   }
   // A relative program path (scripts/x.sh) resolves against cwd, i.e. inside the catalog folder.
   const exe = program === 'node' ? process.execPath : program;
+  const env = { ...o.env, ...action.env, AIOPS_PLAN_ID: ctx.planId };
+  let files: RunFiles | undefined;
+  let outFd: number | undefined;
+  if (o.runDir !== undefined) {
+    try {
+      mkdirSync(o.runDir, { recursive: true });
+      files = runFiles(o.runDir, ctx.planId);
+      rmSync(files.exit, { force: true });
+      outFd = openSync(files.out, 'w');
+    } catch (err) {
+      return Promise.resolve({
+        status: 'failed',
+        reason: `could not prepare the run folder ${o.runDir}: ${(err as Error).message}`,
+      });
+    }
+  }
   return new Promise<DriverOutcome>((done) => {
     const startedAt = ctx.clock.now();
     const chunks: Buffer[] = [];
@@ -98,14 +142,36 @@ function runProcess(
     };
     let stopping: 'timed-out' | 'cancelled' | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn(exe, args, {
-      shell: false,
-      detached: process.platform !== 'win32',
-      env: { ...o.env, ...action.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-      cwd,
-    });
+    let child: ChildProcess;
+    if (files && outFd !== undefined) {
+      // The supervisor, not this process, waits for the program and writes its exit status, so the
+      // run ends the same whether or not this process is still there to see it.
+      child = spawn(process.execPath, ['-e', SUPERVISOR, '--', files.exit, exe, ...args], {
+        shell: false,
+        detached: process.platform !== 'win32',
+        env,
+        stdio: ['ignore', outFd, outFd],
+        windowsHide: true,
+        cwd,
+      });
+      closeSync(outFd);
+      if (child.pid !== undefined) {
+        ctx
+          .onStarted({ kind: 'local', id: String(child.pid) })
+          .catch((err) =>
+            ctx.logger.warn('local driver: could not record the started process', { error: (err as Error).message }),
+          );
+      }
+    } else {
+      child = spawn(exe, args, {
+        shell: false,
+        detached: process.platform !== 'win32',
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+        cwd,
+      });
+    }
     const killGroup = (sig: NodeJS.Signals): void => {
       try {
         if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
@@ -128,8 +194,8 @@ function runProcess(
       () => stop('timed-out'),
       Math.max(0, Math.min(action.timeoutMs, ctx.deadline - startedAt)),
     );
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     const finish = (outcome: DriverOutcome): void => {
       ctx.clock.clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
@@ -137,9 +203,20 @@ function runProcess(
       done(outcome);
     };
     child.on('error', (err) => finish({ status: 'failed', reason: `could not start ${program}: ${err.message}` }));
-    child.on('close', (code, signal) => {
-      let output = Buffer.concat(chunks).toString('utf8');
-      if (output.length > o.maxOutputBytes) output = output.slice(-o.maxOutputBytes);
+    child.on('close', (exitCode, exitSignal) => {
+      let code = exitCode;
+      let signal = exitSignal;
+      let output: string;
+      if (files) {
+        output = tailOf(files.out, o.maxOutputBytes);
+        const recorded = readExit(files.exit);
+        if (recorded && 'error' in recorded)
+          return finish({ status: 'failed', reason: `could not start ${program}: ${recorded.error}`, output });
+        if (recorded) ({ code, signal } = recorded);
+      } else {
+        output = Buffer.concat(chunks).toString('utf8');
+        if (output.length > o.maxOutputBytes) output = output.slice(-o.maxOutputBytes);
+      }
       const tookMs = ctx.clock.now() - startedAt;
       if (stopping === 'timed-out') {
         return finish({

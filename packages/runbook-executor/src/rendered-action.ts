@@ -105,7 +105,8 @@ export interface RenderedLocal {
 }
 
 /**
- * An execution outside this process that a restarted executor can find again.
+ * An execution outside this process that a restarted executor can find again: an SSM command or
+ * automation id, or the supervisor pid of a local process run with the local driver's `runDir`.
  *
  * @example
  * ```ts
@@ -114,7 +115,7 @@ export interface RenderedLocal {
  * ```
  */
 export interface ExternalRef {
-  readonly kind: 'ssm-command' | 'ssm-automation';
+  readonly kind: 'ssm-command' | 'ssm-automation' | 'local';
   readonly id: string;
 }
 

@@ -6,6 +6,7 @@ import { type ActionPlan, ManualClock, MemoryStateStore, type PlanDecision, syst
 import { FIXTURE_NOW } from '@aiops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/index.js';
+import { startDyingHost } from './support/dying-host.js';
 import { harness } from './support/harness.js';
 import { countingRunbook } from './support/repo.js';
 import { type SsmServer, ssmClientConfig, startSsmServer } from './support/ssm-server.js';
@@ -105,6 +106,45 @@ describe('idempotency', () => {
     });
     expect(lines(runs)).toEqual([]);
   });
+
+  it('a local run (runDir) whose executor process was SIGKILLed is followed to its end by the next process, not run again', async () => {
+    const runs = runsFile();
+    const runDir = join(dir, 'local-runs');
+    const store = new MemoryStateStore();
+    const files = { 'runbooks/a.yaml': countingRunbook('a') };
+    const opts = {
+      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
+      store,
+      clock: systemClock,
+      heartbeatMs: 50,
+    };
+    const before = harness(files, opts);
+    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    // A host process runs the plan's process and is killed mid-run, leaving the record it had written.
+    const host = await startDyingHost(runDir, plan.id, runs, 1_000);
+    host.kill();
+    await host.exited;
+    await store.put(`runbooks/run/${plan.id}`, {
+      status: 'running',
+      owner: 'dead-process',
+      startedAt: Date.now(),
+      heartbeatAt: 0,
+      deadline: Date.now() + 60_000,
+      external: { kind: 'local', id: String(host.pid) },
+    } satisfies RunRecord);
+    const after = harness(files, opts);
+    const result = await after.run(plan);
+    expect(result).toMatchObject({ status: 'succeeded', output: expect.stringContaining(`working on ${plan.id}`) });
+    expect(lines(runs)).toEqual([`start ${plan.id}`, `end ${plan.id}`]);
+    expect(await after.run(plan)).toEqual(result);
+    expect(
+      (await after.audit()).some(
+        (r) => r.type === 'progress' && r.reason === `resuming local ${host.pid} after a restart`,
+      ),
+    ).toBe(true);
+    await before.executor.stop();
+    await after.executor.stop();
+  }, 30_000);
 
   it('an SSM command started before a crash is followed to its end by the next process, not sent again', async () => {
     ssm.onSendCommand = () => ({ statuses: ['InProgress', 'InProgress', 'Success'], stdout: 'restarted' });

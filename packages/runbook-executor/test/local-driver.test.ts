@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDriver, type RenderedLocal } from '../src/index.js';
 import { driverContext } from './support/driver-context.js';
+import { alive, startDyingHost, waitFor } from './support/dying-host.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -112,5 +113,111 @@ describe('local process driver', () => {
     const missing = await createLocalDriver().run(local(['/nonexistent/program']), driverContext());
     expect(missing.status).toBe('failed');
     expect(missing.reason).toContain('could not start');
+  });
+});
+
+describe('local process driver with a runDir (runs that outlive the executor process)', () => {
+  it('runs under a supervisor: output, exit codes, AIOPS_PLAN_ID and the started pid are as without it', async () => {
+    const runDir = join(dir, 'runs-a');
+    const driver = createLocalDriver({ runDir });
+    const ctx = driverContext({ planId: 'fp:1:restart:abc' });
+    const ok = await driver.run(
+      local(['node', '-e', 'console.log("plan", process.env.AIOPS_PLAN_ID); console.error("err line")']),
+      ctx,
+    );
+    expect(ok).toMatchObject({ status: 'succeeded', details: { exitCode: 0 } });
+    expect(ok.output).toContain('plan fp:1:restart:abc');
+    expect(ok.output).toContain('err line');
+    expect(ctx.started).toHaveLength(1);
+    expect(ctx.started[0]!.kind).toBe('local');
+    expect(Number(ctx.started[0]!.id)).toBeGreaterThan(0);
+    const failed = await driver.run(local(['node', '-e', 'console.error("boom"); process.exit(3)']), driverContext());
+    expect(failed).toMatchObject({ status: 'failed', reason: 'node exited with code 3' });
+    expect(failed.output).toContain('boom');
+    const missing = await driver.run(local(['/nonexistent/program']), driverContext({ planId: 'p:missing' }));
+    expect(missing).toMatchObject({ status: 'failed', reason: expect.stringContaining('could not start') });
+  });
+
+  it('kills the supervised process group on timeout', async () => {
+    const started = Date.now();
+    const outcome = await createLocalDriver({ runDir: join(dir, 'runs-b'), killGraceMs: 200 }).run(
+      local(['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { timeoutMs: 300 }),
+      driverContext({ planId: 'p:timeout' }),
+    );
+    expect(outcome.status).toBe('timed-out');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a run whose executor process was SIGKILLed is followed to its end by a new driver: it ran once and succeeded', async () => {
+    const runDir = join(dir, 'runs-c');
+    const runs = join(dir, 'runs-c.log');
+    const host = await startDyingHost(runDir, 'fp:1:restart:kill', runs, 1_500);
+    host.kill();
+    await host.exited;
+    // The process the dead host started is still running, detached from it.
+    expect(alive(host.pid)).toBe(true);
+    const ctx = driverContext({ planId: 'fp:1:restart:kill' });
+    const outcome = await createLocalDriver({ runDir, resumePollMs: 50 }).resume!(
+      { kind: 'local', id: String(host.pid) },
+      local(['node']),
+      ctx,
+    );
+    expect(outcome).toMatchObject({ status: 'succeeded' });
+    expect(outcome.output).toContain('working on fp:1:restart:kill');
+    expect(outcome.output).toContain('finished');
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual([
+      'start fp:1:restart:kill',
+      'end fp:1:restart:kill',
+    ]);
+    expect(ctx.progress.map((p) => p.status)).toEqual(['following a local process started before a restart']);
+  }, 30_000);
+
+  it('a supervisor gone without an exit status makes the resumed run failed, not run again', async () => {
+    const runDir = join(dir, 'runs-d');
+    const runs = join(dir, 'runs-d.log');
+    const host = await startDyingHost(runDir, 'fp:1:restart:gone', runs, 30_000);
+    host.kill();
+    await host.exited;
+    process.kill(-host.pid, 'SIGKILL');
+    await waitFor(() => !alive(host.pid));
+    const outcome = await createLocalDriver({ runDir, resumePollMs: 50 }).resume!(
+      { kind: 'local', id: String(host.pid) },
+      local(['node']),
+      driverContext({ planId: 'fp:1:restart:gone' }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('ended without recording an exit status'),
+    });
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['start fp:1:restart:gone']);
+  }, 30_000);
+
+  it('a resumed run past its deadline is killed and answers timed-out', async () => {
+    const runDir = join(dir, 'runs-e');
+    const runs = join(dir, 'runs-e.log');
+    const host = await startDyingHost(runDir, 'fp:1:restart:late', runs, 30_000);
+    host.kill();
+    await host.exited;
+    const outcome = await createLocalDriver({ runDir, resumePollMs: 50, killGraceMs: 200 }).resume!(
+      { kind: 'local', id: String(host.pid) },
+      local(['node']),
+      driverContext({ planId: 'fp:1:restart:late', deadline: Date.now() + 300 }),
+    );
+    expect(outcome.status).toBe('timed-out');
+    await waitFor(() => !alive(host.pid), 5_000);
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['start fp:1:restart:late']);
+  }, 30_000);
+
+  it("does not follow a pid that is not this run's supervisor", async () => {
+    const outcome = await createLocalDriver({ runDir: join(dir, 'runs-f'), resumePollMs: 50 }).resume!(
+      { kind: 'local', id: String(process.pid) },
+      local(['node']),
+      driverContext({ planId: 'p:not-ours' }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('without recording an exit status'),
+    });
+    expect(alive(process.pid)).toBe(true);
   });
 });
