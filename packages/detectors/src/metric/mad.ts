@@ -1,9 +1,15 @@
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
-import { halfAt } from '../internal/stats.js';
+import * as sortedWindow from '../internal/sorted-window.js';
+import * as stats from '../internal/stats.js';
 import { createMetricDetector } from './metric-detector.js';
 import { type MetricDetector, MetricDetectorOptionsSchema } from './metric-detector-options.js';
 import { defineScoreModel, type ScoreModel } from './score-model.js';
+
+// Bound once: where the package runs transpiled to CommonJS (tsx, ts-node), every use of an
+// imported name is a property read through a getter, which costs more than these helpers do.
+const { insertSorted, madOfSorted, medianOfSorted, replaceSorted } = sortedWindow;
+const { halfAt } = stats;
 
 /**
  * Options of the median / MAD model.
@@ -34,7 +40,8 @@ export const MadModelOptionsSchema = z.object({
 export type MadModelOptions = z.input<typeof MadModelOptionsSchema>;
 
 /**
- * Per-series state of {@link madModel}: the window in arrival order (a ring) and sorted.
+ * Per-series state of {@link madModel}: the window in arrival order (`w`, a ring whose oldest
+ * point is at `i` once full), the same points sorted (`s`), and their median.
  *
  * @example
  * ```ts
@@ -49,47 +56,12 @@ export interface MadState {
   med: number;
 }
 
-function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-const medianOf = (sorted: readonly number[]): number => {
-  const n = sorted.length;
-  return n % 2 === 1 ? sorted[n >> 1]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-};
-
-/** Median absolute deviation of a sorted window around its median, in O(n) by merging from the middle. */
-function madOf(sorted: readonly number[], med: number): number {
-  const n = sorted.length;
-  const target = n >> 1;
-  let hi = lowerBound(sorted, med);
-  let lo = hi - 1;
-  let d = 0;
-  for (let k = 0; k <= target; k++) {
-    const dl = lo >= 0 ? med - sorted[lo]! : Number.POSITIVE_INFINITY;
-    const dh = hi < n ? sorted[hi]! - med : Number.POSITIVE_INFINITY;
-    if (dl <= dh) {
-      d = dl;
-      lo--;
-    } else {
-      d = dh;
-      hi++;
-    }
-  }
-  return d;
-}
-
 /**
  * Robust z-score against the median and median absolute deviation of a sliding window. Outliers do
  * not drag the baseline, so it suits spiky series where a mean and a standard deviation would be
- * polluted by the spikes themselves. O(window) per point.
+ * polluted by the spikes themselves. Exact, not approximated: per point, binary searches in the
+ * sorted window, a move of the points between the leaving and the arriving value's places, and the
+ * MAD by selection over the two sorted runs of deviations (O(log window)). NaN points are ignored.
  *
  * @example
  * ```ts
@@ -102,25 +74,34 @@ function madOf(sorted: readonly number[], med: number): number {
  */
 export function madModel(options: MadModelOptions = {}): ScoreModel<MadState> {
   const o = parseOptions(MadModelOptionsSchema, options, 'madModel');
+  const { windowPoints, minPoints, zThreshold } = o;
   return defineScoreModel<MadState>({
     kind: 'outlier',
     init: () => ({ w: [], i: 0, s: [], med: 0 }),
     update(st, _t, x) {
+      // NaN has no place in a sorted window; it is neither scored nor learned.
+      if (Number.isNaN(x)) return 0;
+      const s = st.s;
       let score = 0;
-      if (st.s.length >= o.minPoints) {
-        const med = medianOf(st.s);
-        const mad = madOf(st.s, med);
+      if (s.length >= minPoints) {
+        // st.med is the median of the window as it stands (kept up to date below).
+        const med = st.med;
+        const mad = madOfSorted(s, med);
         const z = Math.abs(x - med) / (1.4826 * mad + 1e-4 * Math.abs(med) + 1e-9);
-        score = halfAt(z, o.zThreshold);
+        score = halfAt(z, zThreshold);
       }
-      if (st.w.length === o.windowPoints) {
-        const old = st.w[st.i]!;
-        st.s.splice(lowerBound(st.s, old), 1);
-        st.w[st.i] = x;
-        st.i = (st.i + 1) % o.windowPoints;
-      } else st.w.push(x);
-      st.s.splice(lowerBound(st.s, x), 0, x);
-      st.med = medianOf(st.s);
+      const w = st.w;
+      if (w.length === windowPoints) {
+        const i = st.i;
+        const old = w[i]!;
+        w[i] = x;
+        st.i = i + 1 === windowPoints ? 0 : i + 1;
+        replaceSorted(s, old, x);
+      } else {
+        w.push(x);
+        insertSorted(s, x);
+      }
+      st.med = medianOfSorted(s);
       return score;
     },
     expected: (st) => (st.s.length > 0 ? st.med : undefined),

@@ -80,7 +80,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     }
     tr.r[tr.ri] = t;
     tr.r[tr.ri + 1] = x;
-    tr.ri = (tr.ri + 2) % (keep * 2);
+    tr.ri = tr.ri + 2 === keep * 2 ? 0 : tr.ri + 2;
   }
 
   function recent(tr: Track<S>): { t: number; v: number }[] {
@@ -93,7 +93,11 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     return out;
   }
 
-  function step(key: string, t: number, x: number): { tr: Track<S>; score: number } | undefined {
+  /** The track `step` last scored: a second result without allocating a pair per point. */
+  let stepped: Track<S> | undefined;
+
+  /** Scores one point of a series into [0, 1], or returns -1 for a point older than its series' latest. */
+  function step(key: string, t: number, x: number): number {
     let entry = table.get(key);
     if (!entry) {
       const added = table.add(key, newTrack(), t);
@@ -104,15 +108,16 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
       }
     } else if (t < entry.lastSeen) {
       outOfOrder++;
-      return undefined;
+      return -1;
     }
     entry.lastSeen = t;
     if (t > watermark) watermark = t;
     points++;
     const tr = entry.state;
+    stepped = tr;
     const score = model.update(tr.m, t, x);
     remember(tr, t, x);
-    return { tr, score: score > 0 ? Math.min(score, 1) : 0 };
+    return score > 0 ? (score < 1 ? score : 1) : 0;
   }
 
   function finding(
@@ -193,7 +198,8 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     signalTypes: ['metric'],
     model,
     score(seriesKey, t, x) {
-      return step(seriesKey, t, x)?.score ?? 0;
+      const score = step(seriesKey, t, x);
+      return score < 0 ? 0 : score;
     },
     observe(signal: Signal, _ctx: DetectorContext) {
       if (signal.type !== 'metric') return undefined;
@@ -202,8 +208,8 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
       const x = metricValue(signal, statistic);
       if (x === undefined || !Number.isFinite(x)) return undefined;
       const key = seriesKeyOf(signal);
-      const r = step(key, signal.timestamp, x);
-      const own = r ? decide(key, r.tr, r.score, signal.timestamp, x, signal) : undefined;
+      const score = step(key, signal.timestamp, x);
+      const own = score < 0 ? undefined : decide(key, stepped!, score, signal.timestamp, x, signal);
       if (pending.length === 0) return own;
       const out = pending.splice(0);
       if (own) out.push(own);

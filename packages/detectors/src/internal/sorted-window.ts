@@ -1,0 +1,96 @@
+/**
+ * A sliding window kept sorted, in a plain `number[]` (so that it stays JSON in a detector's
+ * snapshot), with the order statistics the median / MAD model needs. Insertion and replacement
+ * find their places by binary search and move only the elements between the old and the new
+ * place; the median absolute deviation is a selection over two sorted runs in O(log n), not a
+ * sort. Internal: not exported from the package.
+ */
+
+/** First index whose value is not below `x` (NaN must not be passed). */
+export function lowerBound(a: readonly number[], x: number, n = a.length): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Inserts `x` into sorted `a`, growing it by one. */
+export function insertSorted(a: number[], x: number): void {
+  const q = lowerBound(a, x);
+  let j = a.length;
+  a.push(x);
+  for (; j > q; j--) a[j] = a[j - 1]!;
+  a[q] = x;
+}
+
+/**
+ * Replaces one occurrence of `old` (which must be in `a`) by `x`, keeping `a` sorted. One binary
+ * search for the place of `x`, then one pass from there towards `old` that shifts the elements in
+ * between and stops at `old`: that pass is the search for `old` too, with a branch that is almost
+ * always taken the same way (cheaper than a second binary search's unpredictable ones).
+ */
+export function replaceSorted(a: number[], old: number, x: number): void {
+  if (old === x) return;
+  const n = a.length;
+  let carry = x;
+  if (old < x) {
+    // Every copy of `old` lies below the place of `x`: walk down from just below it.
+    for (let j = lowerBound(a, x, n) - 1; j >= 0; j--) {
+      const cur = a[j]!;
+      a[j] = carry;
+      if (cur === old) return;
+      carry = cur;
+    }
+  } else {
+    for (let j = lowerBound(a, x, n); j < n; j++) {
+      const cur = a[j]!;
+      a[j] = carry;
+      if (cur === old) return;
+      carry = cur;
+    }
+  }
+  throw new RangeError(`replaceSorted: ${old} is not in the window`);
+}
+
+/** Median of a sorted, non-empty array: the mean of the two middle values when the length is even. */
+export function medianOfSorted(a: readonly number[]): number {
+  const n = a.length;
+  return n % 2 === 1 ? a[n >> 1]! : (a[n / 2 - 1]! + a[n / 2]!) / 2;
+}
+
+/**
+ * The median absolute deviation of a sorted, non-empty array around `med`: the `⌊n/2⌋`-th smallest
+ * (from 0) of `|a[i] - med|`, the upper middle one when `n` is even.
+ *
+ * The deviations of the values below `med`, read from `med` outwards, form one ascending run and
+ * those at or above it another; the answer is the k-th smallest of their union, found by a binary
+ * search on how many of the first k + 1 come from the lower run.
+ */
+export function madOfSorted(a: readonly number[], med: number): number {
+  const n = a.length;
+  // m splits a[0, m) < med <= a[m, n); med is usually the median, so m is found next to the middle.
+  let m = n >> 1;
+  while (m > 0 && a[m - 1]! >= med) m--;
+  while (m < n && a[m]! < med) m++;
+  const take = (n >> 1) + 1; // how many smallest deviations, the last of which is the answer
+  const upper = n - m;
+  // i deviations from the lower run (lower(j) = med - a[m - 1 - j]), take - i from the upper one
+  // (upper(j) = a[m + j] - med). The first i where the upper run's last taken one is not above
+  // the lower run's next one is the split of the `take` smallest.
+  let lo = take > upper ? take - upper : 0;
+  let hi = take < m ? take : m;
+  while (lo < hi) {
+    const i = (lo + hi) >>> 1;
+    const j = take - i;
+    if (j > 0 && a[m + j - 1]! - med > med - a[m - 1 - i]!) lo = i + 1;
+    else hi = i;
+  }
+  const j = take - lo;
+  const fromLower = lo > 0 ? med - a[m - lo]! : Number.NEGATIVE_INFINITY;
+  const fromUpper = j > 0 ? a[m + j - 1]! - med : Number.NEGATIVE_INFINITY;
+  return fromLower > fromUpper ? fromLower : fromUpper;
+}
