@@ -24,9 +24,17 @@ export type {
 export { TemplateMinerOptionsSchema } from './logs/template-miner-types.js';
 export type { TemplateSpikeOptions, TemplateSpikeState } from './logs/template-spike.js';
 export { createTemplateSpikeDetector, TemplateSpikeOptionsSchema } from './logs/template-spike.js';
-export type { AdaptiveDetectorOptions, AdaptiveProfile, MeanShiftState, RangeNoveltyState } from './metric/adaptive.js';
+export type {
+  AdaptiveDetectorOptions,
+  AdaptiveModelOptions,
+  AdaptiveProfile,
+  AdaptiveState,
+  MeanShiftState,
+  RangeNoveltyState,
+} from './metric/adaptive.js';
 export {
   AdaptiveDetectorOptionsSchema,
+  AdaptiveModelOptionsSchema,
   adaptiveModel,
   createAdaptiveDetector,
   meanShiftModel,
