@@ -82,7 +82,7 @@ export function madOfSorted(a: readonly number[], med: number): number {
   // (upper(j) = a[m + j] - med). The first i where the upper run's last taken one is not above
   // the lower run's next one is the split of the `take` smallest.
   let lo = take > upper ? take - upper : 0;
-  let hi = take < m ? take : m;
+  let hi = Math.min(take, m);
   while (lo < hi) {
     const i = (lo + hi) >>> 1;
     const j = take - i;
@@ -92,5 +92,5 @@ export function madOfSorted(a: readonly number[], med: number): number {
   const j = take - lo;
   const fromLower = lo > 0 ? med - a[m - lo]! : Number.NEGATIVE_INFINITY;
   const fromUpper = j > 0 ? a[m + j - 1]! - med : Number.NEGATIVE_INFINITY;
-  return fromLower > fromUpper ? fromLower : fromUpper;
+  return Math.max(fromLower, fromUpper);
 }

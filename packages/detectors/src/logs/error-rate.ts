@@ -6,8 +6,8 @@ import {
   type LogSignal,
   parseOptions,
   type Severity,
-  seriesKeyOf,
 } from '@aiops/core';
+import { SeriesKeys } from '../internal/series-keys.js';
 import { round4 } from '../internal/stats.js';
 import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
 import { classifyLogLine } from './classify.js';
@@ -71,6 +71,7 @@ const severityOf = (r: number): Severity => (r >= 0.5 ? 'critical' : r >= 0.2 ? 
  */
 export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRateDetector {
   const o = parseOptions(ErrorRateOptionsSchema, options, 'createErrorRateDetector');
+  const keys = new SeriesKeys(o.maxSeries);
   const spec = { sizeMs: o.windowMs, hopMs: o.windowMs, allowedLatenessMs: o.allowedLatenessMs };
   const createAcc = (): Acc => ({ n: 0, k: 0, tp: {}, hs: {} });
   const createSeries = (): Series => ({ be: 0, bn: 0, nw: 0, f: 0, st: 0, le: -1, ok: 0, lab: {}, h: [] });
@@ -226,7 +227,7 @@ export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRa
       if (cls.kind === 'continuation') return undefined;
       lastArrivalWall = now;
       if (t > watermark) watermark = t;
-      const key = seriesKeyOf(signal);
+      const key = keys.log(signal);
       const accs = windows.windowsFor(key, t);
       if (!accs) {
         c.late++;

@@ -5,9 +5,9 @@ import {
   type Finding,
   type LogSignal,
   parseOptions,
-  seriesKeyOf,
 } from '@aiops/core';
 import { z } from 'zod';
+import { SeriesKeys } from '../internal/series-keys.js';
 import { SeriesTable } from '../internal/series-table.js';
 import { classifyLogLine } from './classify.js';
 import { logLabels, logSeriesName, sampleOf } from './log-series.js';
@@ -139,6 +139,7 @@ export interface NewPatternDetector extends Detector<NewPatternState> {
  */
 export function createNewPatternDetector(options: NewPatternOptions = {}): NewPatternDetector {
   const o = parseOptions(NewPatternOptionsSchema, options, 'createNewPatternDetector');
+  const keys = new SeriesKeys(o.maxSeries);
   const miner = createTemplateMiner({ maxTemplates: o.maxTemplates });
   let table = new SeriesTable<Series>(o.maxSeries);
   const knownSets = new Map<string, Set<number>>();
@@ -212,7 +213,7 @@ export function createNewPatternDetector(options: NewPatternOptions = {}): NewPa
       lastArrivalWall = ctx.clock.now();
       const t = signal.timestamp;
       if (t > watermark) watermark = t;
-      const key = seriesKeyOf(signal);
+      const key = keys.log(signal);
       let entry = table.get(key);
       if (!entry) {
         const made: Series = { first: t, lines: 0, known: [], cand: {}, f: 0, st: 0, le: -1, lab: logLabels(signal) };

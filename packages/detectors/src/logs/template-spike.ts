@@ -1,5 +1,6 @@
-import { cloneJson, type Detector, type DetectorContext, type Finding, parseOptions, seriesKeyOf } from '@aiops/core';
+import { cloneJson, type Detector, type DetectorContext, type Finding, parseOptions } from '@aiops/core';
 import { z } from 'zod';
+import { SeriesKeys } from '../internal/series-keys.js';
 import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
 import { classifyLogLine } from './classify.js';
 import { logLabels, logSeriesName, sampleOf } from './log-series.js';
@@ -114,6 +115,7 @@ function poissonEvidence(k: number, lambda: number): number {
  */
 export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}): Detector<TemplateSpikeState> {
   const o = parseOptions(TemplateSpikeOptionsSchema, options, 'createTemplateSpikeDetector');
+  const keys = new SeriesKeys(o.maxSeries);
   const spec = { sizeMs: o.windowMs, hopMs: o.windowMs, allowedLatenessMs: o.allowedLatenessMs };
   const createAcc = (): Acc => ({ c: {}, s: {}, tp: {} });
   const createSeries = (): Series => ({ u: {}, f: 0, st: 0, le: -1, lab: {} });
@@ -223,7 +225,7 @@ export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}):
       lastArrivalWall = ctx.clock.now();
       const t = signal.timestamp;
       if (t > watermark) watermark = t;
-      const key = seriesKeyOf(signal);
+      const key = keys.log(signal);
       const accs = windows.windowsFor(key, t);
       if (!accs) return undefined;
       const acc = accs[0]!;

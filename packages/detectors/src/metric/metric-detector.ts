@@ -6,8 +6,8 @@ import {
   parseOptions,
   type Severity,
   type Signal,
-  seriesKeyOf,
 } from '@aiops/core';
+import { SeriesKeys } from '../internal/series-keys.js';
 import { SeriesTable } from '../internal/series-table.js';
 import { round4 } from '../internal/stats.js';
 import {
@@ -42,7 +42,7 @@ const severityOf = (score: number): Severity => (score >= 0.95 ? 'high' : score 
 
 /**
  * Turns a {@link ScoreModel} into a streaming metric `Detector`: one model state per series
- * (keyed by core's `seriesKeyOf`), a firing finding when the score reaches `threshold` (again at most
+ * (keyed by core's `seriesKeyOf`, remembered per series rather than rebuilt per signal), a firing finding when the score reaches `threshold` (again at most
  * every `refireIntervalMs` while it lasts), a resolved finding after `resolveAfterPoints` normal
  * points, evidence of the recent points, bounded series with least-recently-used and idle eviction,
  * and JSON snapshot / restore. Points older than their series' latest point are counted and ignored.
@@ -64,6 +64,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
   const statistic: MetricStatistic = o.statistic;
   const keep = o.evidencePoints;
   let table = new SeriesTable<Track<S>>(o.maxSeries);
+  const keys = new SeriesKeys(o.maxSeries);
   let watermark = 0;
   let points = 0;
   let outOfOrder = 0;
@@ -117,7 +118,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     stepped = tr;
     const score = model.update(tr.m, t, x);
     remember(tr, t, x);
-    return score > 0 ? (score < 1 ? score : 1) : 0;
+    return score > 0 ? Math.min(score, 1) : 0;
   }
 
   function finding(
@@ -199,7 +200,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     model,
     score(seriesKey, t, x) {
       const score = step(seriesKey, t, x);
-      return score < 0 ? 0 : score;
+      return Math.max(score, 0);
     },
     observe(signal: Signal, _ctx: DetectorContext) {
       if (signal.type !== 'metric') return undefined;
@@ -207,7 +208,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
       if (o.match?.name !== undefined && signal.name !== o.match.name) return undefined;
       const x = metricValue(signal, statistic);
       if (x === undefined || !Number.isFinite(x)) return undefined;
-      const key = seriesKeyOf(signal);
+      const key = keys.metric(signal);
       const score = step(key, signal.timestamp, x);
       const own = score < 0 ? undefined : decide(key, stepped!, score, signal.timestamp, x, signal);
       if (pending.length === 0) return own;
