@@ -1,0 +1,378 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { listAll } from '@aiops/core';
+import { createKinesisProducer, type KinesisProducer } from '@aiops/ingest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Kinesalite, startKinesalite, uniqueStream } from '../../../ingest/test/support/kinesalite.js';
+import { type FakeJira, startFakeJira } from '../../../notifiers/test/support/jira-server.js';
+import { type FakeSlack, startFakeSlack } from '../../../notifiers/test/support/slack-server.js';
+import { FileStateStore, type IncidentRecord, type ProgressRecord } from '../../src/index.js';
+import type { ChildConfig } from './closed-loop-child.js';
+
+const childScript = fileURLToPath(new URL('./closed-loop-child.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+/** Generous: a loaded 2-core machine starts a tsx child in seconds, not milliseconds. */
+const WAIT_MS = 45_000;
+
+/** A restart-style runbook: its script notes its start, works for a while, then notes its end. */
+const RUNBOOK = `id: restart-service
+title: Restart a local service process
+description: >-
+  Restarts the service's process. Clears exhausted connection pools and wedged workers.
+tags: [restart, local]
+match:
+  kinds: [error-rate-spike]
+  services: ["*"]
+  keywords: [pool exhausted, upstream]
+risk: low
+approval: none
+parameters:
+  type: object
+  required: [service]
+  additionalProperties: false
+  properties:
+    service:
+      type: string
+      pattern: "^[a-z0-9][a-z0-9-]{0,62}$"
+inputs:
+  service: [proposal, incident.labels.service]
+target:
+  service: "{{ service }}"
+cooldown: 10m
+timeout: 1m
+action:
+  type: local
+  argv: [node, scripts/restart.mjs, "{{ service }}"]
+verify:
+  within: 2m
+onFailure: escalate
+`;
+/** The runbook's script: one "start" line, three seconds of work (a kill lands in them), one "end" line. */
+const SCRIPT = `import { appendFileSync } from 'node:fs';
+const service = process.argv[2];
+appendFileSync(process.env.RUNS_FILE, \`start \${process.env.AIOPS_PLAN_ID} \${service} \${process.pid}\\n\`);
+console.log('stopping', service);
+await new Promise((resolve) => setTimeout(resolve, 3_000));
+appendFileSync(process.env.RUNS_FILE, \`end \${process.env.AIOPS_PLAN_ID} \${service} \${process.pid}\\n\`);
+console.log('restarted', service);
+`;
+
+interface Progress {
+  readonly run: number;
+  readonly at: number;
+  readonly m: string;
+  readonly type?: string;
+  readonly notifier?: string;
+  readonly fingerprint?: string;
+  readonly message?: string;
+}
+
+/** One life of the pipeline child process. */
+interface Life {
+  readonly progress: Progress[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitFor(what: string, match: (p: Progress) => boolean, timeoutMs?: number): Promise<Progress>;
+  kill(): Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+let k: Kinesalite | undefined;
+let slack: FakeSlack | undefined;
+let jira: FakeJira | undefined;
+let producer: KinesisProducer | undefined;
+let dir = '';
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await producer?.stop().catch(() => undefined);
+  await Promise.all([k?.close(), slack?.close(), jira?.close()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function startLife(configFile: string, run: number): Life {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, configFile, String(run)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  children.add(child);
+  const progress: Progress[] = [];
+  const waiters = new Set<() => void>();
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    let nl = out.indexOf('\n');
+    while (nl >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      nl = out.indexOf('\n');
+      try {
+        progress.push(JSON.parse(line) as Progress);
+      } catch {
+        // Not one of ours (a library printing): ignored.
+      }
+    }
+    for (const w of waiters) w();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-4_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      for (const w of waiters) w();
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    progress,
+    exited,
+    waitFor(what, match, timeoutMs = WAIT_MS) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => done(new Error(`run ${run}: no "${what}" within ${timeoutMs} ms\n${err}`)),
+          timeoutMs,
+        );
+        const done = (e: Error | undefined, p?: Progress) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (e) reject(e);
+          else resolve(p!);
+        };
+        const check = () => {
+          const p = progress.find(match);
+          if (p) return done(undefined, p);
+          if (child.exitCode !== null || child.signalCode !== null)
+            done(new Error(`run ${run} exited (${child.exitCode ?? child.signalCode}) before "${what}"\n${err}`));
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const { code } = await exited;
+      if (code !== 0) throw new Error(`run ${run} did not stop cleanly (code ${code})\n${err}`);
+      return code;
+    },
+  };
+}
+
+const fileLines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+    : [];
+
+describe('the closed loop under SIGKILL', () => {
+  it('killed after detection and during the runbook, restarted: one incident, one run, one thread, one ticket, no record lost', async () => {
+    const started = Date.now();
+    dir = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
+    [k, slack, jira] = await Promise.all([startKinesalite(), startFakeSlack(), startFakeJira()]);
+    const stream = uniqueStream('chaos');
+    await k.createStream(stream, 1);
+    const catalogDir = join(dir, 'catalog');
+    await mkdir(join(catalogDir, 'runbooks'), { recursive: true });
+    await mkdir(join(catalogDir, 'scripts'), { recursive: true });
+    await writeFile(join(catalogDir, 'runbooks', 'restart-service.yaml'), RUNBOOK);
+    await writeFile(join(catalogDir, 'scripts', 'restart.mjs'), SCRIPT);
+    const runsFile = join(dir, 'runs.txt');
+    const config: ChildConfig = {
+      dir,
+      catalogDir,
+      runsFile,
+      kinesisEndpoint: k.endpoint,
+      stream,
+      slackApiUrl: slack.apiUrl,
+      jiraUrl: jira.url,
+      analyzeDelayMs: 2_500,
+    };
+    const configFile = join(dir, 'config.json');
+    await writeFile(configFile, JSON.stringify(config));
+
+    // The service's request log, as a CloudWatch Logs subscription writes it to Kinesis: healthy,
+    // then (once `burst` is set) every other request fails, until the runbook's restart is done.
+    producer = createKinesisProducer({ streamName: stream, client: k.newClient(), lingerMs: 5 });
+    const produced: string[] = [];
+    let seq = 0;
+    let burst = false;
+    let restartedAt: number | undefined;
+    let producing = true;
+    const production = (async () => {
+      while (producing) {
+        if (restartedAt === undefined && fileLines(runsFile).some((l) => l.startsWith('end ')))
+          restartedAt = Date.now();
+        const failing = burst && restartedAt === undefined;
+        const logEvents = Array.from({ length: 5 }, () => {
+          const id = String(++seq).padStart(8, '0');
+          const message =
+            failing && seq % 2 === 0
+              ? `ERROR GET /api/cart 503 upstream connection pool exhausted seq=${id}`
+              : `INFO GET /api/cart 200 12ms seq=${id}`;
+          return { id, timestamp: Date.now(), message };
+        });
+        const data = gzipSync(
+          JSON.stringify({
+            messageType: 'DATA_MESSAGE',
+            owner: '111111111111',
+            logGroup: '/ecs/checkout',
+            logStream: 'checkout/task-1',
+            subscriptionFilters: ['to-kinesis'],
+            logEvents,
+          }),
+        );
+        const outcome = await producer!.put({ partitionKey: 'checkout', data });
+        if (outcome.status !== 'written') throw new Error(`the producer could not write: ${outcome.errorMessage}`);
+        produced.push(...logEvents.map((e) => e.id));
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    })();
+
+    const kills: Array<{ phase: string; runsAtKill: string[]; actionStartedBefore: boolean }> = [];
+    try {
+      // Life 1: learn the healthy baseline, then the burst; killed once the incident is open and
+      // its analysis is in flight, before any action.
+      const first = startLife(configFile, 1);
+      await first.waitFor('ready', (p) => p.m === 'ready');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      burst = true;
+      await first.waitFor('incident.opened', (p) => p.m === 'event' && p.type === 'incident.opened');
+      await first.waitFor('analyzing', (p) => p.m === 'analyzing');
+      await first.kill();
+      kills.push({
+        phase: 'after detection, before the action',
+        runsAtKill: fileLines(runsFile),
+        actionStartedBefore: first.progress.some((p) => p.type === 'action.started'),
+      });
+
+      // Life 2: the analysis is retried, the runbook starts; killed while its process runs.
+      const second = startLife(configFile, 2);
+      await second.waitFor('action.started', (p) => p.m === 'event' && p.type === 'action.started');
+      for (const t0 = Date.now(); !fileLines(runsFile).some((l) => l.startsWith('start ')); ) {
+        if (Date.now() - t0 > WAIT_MS) throw new Error('the runbook process never started');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await second.kill();
+      kills.push({ phase: 'during the action', runsAtKill: fileLines(runsFile), actionStartedBefore: true });
+
+      // Life 3: follows the runbook process to its end; the errors stop, the incident resolves.
+      const third = startLife(configFile, 3);
+      await third.waitFor('action.succeeded', (p) => p.m === 'event' && p.type === 'action.succeeded');
+      for (const notifier of ['slack', 'jira']) {
+        await third.waitFor(
+          `incident.resolved to ${notifier}`,
+          (p) => p.m === 'delivered' && p.type === 'incident.resolved' && p.notifier === notifier,
+        );
+      }
+      producing = false;
+      await production;
+      await producer.flush();
+      // Everything produced gets processed before the last life stops.
+      for (const t0 = Date.now(); ; ) {
+        const seen = new Set(fileLines(join(dir, 'processed.txt')).map((l) => l.split(' ')[0]));
+        if (produced.every((id) => seen.has(id))) break;
+        if (Date.now() - t0 > WAIT_MS) break; // the assertion below names what is missing
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await third.stop();
+    } finally {
+      producing = false;
+      await production.catch(() => undefined);
+    }
+
+    // The kills landed where they were meant to.
+    expect(kills.map((x) => x.phase)).toEqual(['after detection, before the action', 'during the action']);
+    expect(kills[0]).toMatchObject({ runsAtKill: [], actionStartedBefore: false });
+    expect(kills[1]!.runsAtKill).toHaveLength(1);
+    expect(kills[1]!.runsAtKill[0]).toMatch(/^start /);
+
+    // The runbook's process ran exactly once, to its end.
+    const runs = fileLines(runsFile);
+    expect(runs.map((l) => l.split(' ')[0])).toEqual(['start', 'end']);
+    const planId = runs[0]!.split(' ')[1]!;
+    expect(runs[1]!.split(' ')[1]).toBe(planId);
+
+    const store = await FileStateStore.open({ dir: join(dir, 'store'), fsync: false });
+    const incidents = await listAll<IncidentRecord>(store, 'incident/');
+    const outbox = await listAll<ProgressRecord>(store, 'outbox/');
+    const runRecord = await store.get<{ status: string; result?: { status: string; output?: string } }>(
+      `runbooks/run/${planId}`,
+    );
+    await store.close();
+
+    // One incident, one epoch, resolved by the detector once the error rate was normal again.
+    expect(incidents).toHaveLength(1);
+    const incident = incidents[0]!.value.incident;
+    expect(incident).toMatchObject({ epoch: 1, status: 'resolved', resolution: 'detector' });
+    // The executor recorded the run's real outcome, followed after the restart.
+    expect(runRecord?.value).toMatchObject({ status: 'finished', result: { status: 'succeeded' } });
+    expect(runRecord?.value.result?.output).toContain('restarted checkout');
+    const audit = fileLines(join(dir, 'audit.ndjson')).map((l) => JSON.parse(l) as { type: string; reason?: string });
+    expect(audit.filter((a) => a.type === 'started')).toHaveLength(1);
+    expect(audit.filter((a) => a.type === 'progress' && a.reason?.startsWith('resuming local '))).toHaveLength(1);
+    expect(audit.filter((a) => a.type === 'succeeded')).toHaveLength(1);
+    // Every step of the incident is done and nothing is left to deliver.
+    expect(outbox).toHaveLength(1);
+    const steps = outbox[0]!.value.steps;
+    expect(Object.values(steps).every((s) => s.status === 'done')).toBe(true);
+    expect(outbox[0]!.value.log).toHaveLength(0);
+    const fp = incident.fingerprint;
+    expect(steps[`${fp}:1:run`]).toMatchObject({ status: 'done', attempts: 2 });
+
+    // One Slack thread: one root, the rest threaded under it, the root updated to resolved.
+    const roots = slack!.roots();
+    expect(roots).toHaveLength(1);
+    const rootMessage = roots[0]!;
+    expect(rootMessage.text).toContain('(resolved)');
+    expect(slack!.messages.filter((m) => m.threadTs === undefined)).toHaveLength(1);
+    // Each event of the incident once in the thread, in order, however often a step was retried.
+    const replies = slack!.replies(rootMessage.ts).map((r) => r.text.split(':')[0]);
+    expect(replies).toEqual([
+      'analyzed by offline',
+      'running restart-service',
+      'restart-service succeeded',
+      'verified',
+      'resolved',
+    ]);
+    // One Jira ticket: created once, commented, done.
+    expect(jira!.issues).toHaveLength(1);
+    expect(jira!.calls('POST /rest/api/3/issue')).toHaveLength(1);
+    expect(jira!.issues[0]!.status).toBe('Done');
+    expect(jira!.issues[0]!.comments.length).toBeGreaterThan(0);
+
+    // No log record lost: every id produced was processed (acknowledged) at least once.
+    const processed = fileLines(join(dir, 'processed.txt')).map((l) => l.split(' ')[0]!);
+    const seen = new Set(processed);
+    expect(produced.filter((id) => !seen.has(id))).toEqual([]);
+    const reprocessed = processed.length - seen.size;
+
+    console.log(
+      JSON.stringify({
+        closedLoopChaos: {
+          kills: kills.length,
+          incidents: incidents.length,
+          runbookRuns: runs.filter((l) => l.startsWith('start ')).length,
+          runStepAttempts: steps[`${fp}:1:run`]?.attempts,
+          slackRoots: roots.length,
+          slackReplies: replies.length,
+          jiraIssues: jira!.issues.length,
+          jiraComments: jira!.issues[0]!.comments.length,
+          recordsProduced: produced.length,
+          recordsProcessed: seen.size,
+          reprocessed,
+          seconds: Math.round((Date.now() - started) / 100) / 10,
+        },
+      }),
+    );
+  }, 90_000);
+});
