@@ -7,6 +7,13 @@ export type {
   NdjsonDeadLetterSinkOptions,
 } from './dead-letter.js';
 export { MemoryDeadLetterSink, NdjsonDeadLetterSink, readDeadLetters, toDeadLetterPayload } from './dead-letter.js';
+export { formatClosedLoopTimeline, runClosedLoopDemo } from './demo/closed-loop.js';
+export type {
+  ClosedLoopDemoOptions,
+  ClosedLoopDemoResult,
+  ClosedLoopDemoSummary,
+  ClosedLoopTimelineEntry,
+} from './demo/closed-loop-options.js';
 export type { FileStateStoreOptions } from './file-store.js';
 export { FileStateStore } from './file-store.js';
 export type { HealthCheck, HealthOptions, HealthReport } from './health.js';
@@ -46,6 +53,8 @@ export type {
   ReportMark,
   ReportTimelineEntry,
 } from './report/report-types.js';
+export type { PushSource, PushSourceOptions, PushSourceStats } from './push-source.js';
+export { createPushSource } from './push-source.js';
 export type { PipelineStats } from './stats.js';
 export { backoffDelay, raceDeadline, retryDelay, withTimeout } from './timing.js';
 export type { SpanAttributes, SpanLike, TracerLike } from './tracing.js';

@@ -1,9 +1,7 @@
-import { makeIncidentEvent, makeLogSignal, runDetectorContract, runNotifierContract } from '@aiops/testing';
+import { makeLogSignal, runDetectorContract } from '@aiops/testing';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
-import { consoleNotifier } from '../src/demo/console-notifier.js';
 import { errorRateDetector } from '../src/demo/error-rate-detector.js';
-import { runFirstDemo } from '../src/demo/first-demo.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 /** Thirty seconds of a service at 10 lines/s, failing hard in the middle ten seconds. */
@@ -17,28 +15,7 @@ const burst = Array.from({ length: 300 }, (_, i) => {
   });
 });
 
-describe('the first demo', () => {
-  it('prints the incident opening and resolving, and the dead-lettered line', async () => {
-    const lines: string[] = [];
-    const stats = await runFirstDemo(undefined, (l) => lines.push(l));
-    expect(lines.filter((l) => l.startsWith('[incident.opened] checkout error rate'))).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('[incident.resolved]'))).toHaveLength(1);
-    expect(lines.indexOf(lines.find((l) => l.startsWith('[incident.opened]'))!)).toBeLessThan(
-      lines.indexOf(lines.find((l) => l.startsWith('[incident.resolved]'))!),
-    );
-    expect(lines.some((l) => l.startsWith('[dead-letter] demo-ndjson-log: line 1235 is not JSON'))).toBe(true);
-    expect(stats).toMatchObject({ deadLetters: 1, incidents: { created: 1, resolved: 1 } });
-    expect(stats.deliveries.acked).toBe(stats.deliveries.received);
-  });
-
-  it('runs as `aiops demo --json` and exits 0', async () => {
-    let out = '';
-    const code = await runCli(['demo', '--json'], { out: (t) => (out += t), err: (t) => (out += t) });
-    expect(code).toBe(0);
-    const last = JSON.parse(out.trim().split('\n').at(-1)!);
-    expect(last.incidents).toMatchObject({ created: 1, resolved: 1 });
-  });
-
+describe('aiops demo', () => {
   it('answers --help, unknown commands and bad options', async () => {
     let out = '';
     const io = { out: (t: string) => (out += t), err: (t: string) => (out += t) };
@@ -47,23 +24,32 @@ describe('the first demo', () => {
     out = '';
     expect(await runCli(['demo', '--help'], io)).toBe(0);
     expect(out).toContain('Usage: aiops demo');
+    expect(out).toContain('runbookRuns');
     out = '';
     expect(await runCli(['nope'], io)).toBe(2);
     expect(out).toContain('unknown command "nope"');
     out = '';
     expect(await runCli(['demo', '--bogus'], io)).toBe(2);
     expect(out).toContain("Unknown option '--bogus'");
+    out = '';
+    expect(await runCli(['demo', '--timeout', 'soon'], io)).toBe(2);
+    expect(out).toContain('--timeout must be a positive number of seconds, got "soon"');
+  });
+
+  it('fails with a clear message when the runbook repository has no local restart-service', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const empty = await mkdtemp(join(tmpdir(), 'aiops-demo-runbooks-'));
+    let err = '';
+    const io = { out: () => {}, err: (t: string) => (err += t) };
+    expect(await runCli(['demo', '--runbooks', empty, '--report', join(empty, 'r.html')], io)).toBe(1);
+    expect(err).toContain('has no local restart-service runbook');
   });
 });
 
-describe('the demo detector obeys the detector contract', () => {
-  runDetectorContract('demo error-rate detector', () => errorRateDetector(), { signals: burst, expectFindings: true });
-});
-
-describe('the demo notifier obeys the notifier contract', () => {
-  runNotifierContract('demo console notifier', () => consoleNotifier(() => {}), {
-    events: [makeIncidentEvent('incident.opened'), makeIncidentEvent('incident.resolved')],
-  });
+describe('the bench error-rate detector obeys the detector contract', () => {
+  runDetectorContract('bench error-rate detector', () => errorRateDetector(), { signals: burst, expectFindings: true });
 });
 
 describe('aiops deadletter list', () => {

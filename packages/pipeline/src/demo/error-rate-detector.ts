@@ -1,6 +1,10 @@
 import { defineDetector, seriesKeyOf } from '@aiops/core';
 
-/** Flags a service whose share of error lines in a tumbling event-time window reaches `threshold`. */
+/**
+ * Flags a service whose share of error lines in a tumbling event-time window reaches `threshold`.
+ * Twenty lines with no baseline and no evidence test: `pnpm bench:pipeline` runs it as the cheap
+ * detector its fast-path figures are measured with. The demo uses `@aiops/detectors` instead.
+ */
 export const errorRateDetector = ({ windowMs = 10_000, threshold = 0.2, minLines = 20 } = {}) => {
   const windows = new Map<string, { start: number; lines: number; errors: number; firing: boolean }>();
   return defineDetector({
