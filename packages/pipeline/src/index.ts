@@ -55,8 +55,6 @@ export type {
 } from './report/report-types.js';
 export type { PushSource, PushSourceOptions, PushSourceStats } from './push-source.js';
 export { createPushSource } from './push-source.js';
-export type { PushSource, PushSourceOptions, PushSourceStats } from './push-source.js';
-export { createPushSource } from './push-source.js';
 export type { PipelineStats } from './stats.js';
 export { backoffDelay, raceDeadline, retryDelay, withTimeout } from './timing.js';
 export type { SpanAttributes, SpanLike, TracerLike } from './tracing.js';
