@@ -4,5 +4,6 @@ import { runCli } from './cli/main.js';
 const code = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
 });
 process.exitCode = code;

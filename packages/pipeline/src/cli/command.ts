@@ -13,6 +13,8 @@
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Whether `err` is a terminal: progress is then a bar redrawn in place, otherwise plain lines. */
+  readonly errIsTTY?: boolean;
 }
 
 /**

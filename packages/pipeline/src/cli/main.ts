@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import type { CliCommand, CliIo } from './command.js';
 import { deadletterCommand } from './deadletter-command.js';
 import { demoCommand } from './demo-command.js';
+import { replayCommand } from './replay-command.js';
+import { runCommand } from './run-command.js';
 import { runbooksCommand } from './runbooks-command.js';
 
 /**
@@ -13,7 +15,13 @@ import { runbooksCommand } from './runbooks-command.js';
  * for (const command of COMMANDS) console.log(`${command.name}: ${command.summary}`);
  * ```
  */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, runbooksCommand, deadletterCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  runCommand,
+  replayCommand,
+  deadletterCommand,
+  runbooksCommand,
+  demoCommand,
+];
 
 function version(): string {
   try {

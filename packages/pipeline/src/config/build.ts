@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   AiopsError,
   type Analyzer,
+  type Clock,
   ConfigError,
   type DeadLetterSink,
   type Decoder,
@@ -80,10 +81,14 @@ export interface BuildOptions {
   readonly logger?: Logger;
   /** Used instead of the configured sources. */
   readonly sources?: readonly Source[];
+  /** Used instead of the configured decoders. */
+  readonly decoders?: readonly Decoder[];
   /** Executor in dry-run whatever the config says, and notifiers replaced by one console notifier. */
   readonly dryRun?: boolean;
   /** Where the console notifier writes (`dryRun`, or `stream` of a console entry); defaults to stdout. */
   readonly console?: { readonly write: (text: string) => unknown; readonly isTTY?: boolean };
+  /** The pipeline's clock (and the memory store's): `replay` runs on the event time of the file. */
+  readonly clock?: Clock;
   /** A memory store instead of the configured one. */
   readonly memoryStore?: boolean;
   /** Used instead of the configured dead-letter file. */
@@ -156,10 +161,14 @@ export async function buildPipeline(loaded: LoadedConfig, options: BuildOptions 
     : config.sources.flatMap((s, i) => collect(['sources', i], () => makeSource(s, store, path, plan)) ?? []);
   if (options.sources) plan.push(`sources: ${options.sources.map((s) => s.name).join(', ')} (replacing the config's)`);
 
-  const decoders = (config.decoders ?? [{ type: 'auto' as const }]).flatMap(
-    (d, i) => collect(['decoders', i], () => makeDecoder(d)) ?? [],
+  const decoders = options.decoders
+    ? [...options.decoders]
+    : (config.decoders ?? [{ type: 'auto' as const }]).flatMap(
+        (d, i) => collect(['decoders', i], () => makeDecoder(d)) ?? [],
+      );
+  plan.push(
+    `decoders: ${decoders.map((d) => d.name).join(', ')}${options.decoders || config.decoders ? '' : ' (default)'}`,
   );
-  plan.push(`decoders: ${decoders.map((d) => d.name).join(', ')}${config.decoders ? '' : ' (default)'}`);
 
   const detectors = makeDetectors(config, collect, plan);
 
@@ -222,6 +231,7 @@ export async function buildPipeline(loaded: LoadedConfig, options: BuildOptions 
       store,
       deadLetter,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       ...(config.fastPath ? { fastPath: config.fastPath } : {}),
       ...(config.slowPath ? { slowPath: config.slowPath } : {}),
     }),
@@ -291,7 +301,7 @@ async function openStore(
     plan.push(
       `store: memory${options.memoryStore && s.type !== 'memory' ? ` (instead of ${s.type})` : ' (lost on exit)'}`,
     );
-    return new MemoryStateStore();
+    return new MemoryStateStore(options.clock ? { clock: options.clock } : {});
   }
   if (s.type === 'file') {
     plan.push(`store: file ${path(s.dir)}`);
