@@ -37,14 +37,18 @@ describe('aiops demo', () => {
   });
 
   it('fails with a clear message when the runbook repository has no local restart-service', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
+    const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const empty = await mkdtemp(join(tmpdir(), 'aiops-demo-runbooks-'));
     let err = '';
     const io = { out: () => {}, err: (t: string) => (err += t) };
-    expect(await runCli(['demo', '--runbooks', empty, '--report', join(empty, 'r.html')], io)).toBe(1);
-    expect(err).toContain('has no local restart-service runbook');
+    try {
+      expect(await runCli(['demo', '--runbooks', empty, '--report', join(empty, 'r.html')], io)).toBe(1);
+      expect(err).toContain('has no local restart-service runbook');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
 

@@ -96,6 +96,9 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     if (!options.keep) rmSync(tmp, { recursive: true, force: true });
   };
   process.once('exit', onExit);
+  // On abort (Ctrl-C) the service goes first, at once: a package runner may not wait long for the rest.
+  const onAbort = () => service?.killNow();
+  signal?.addEventListener('abort', onAbort, { once: true });
 
   const buckets = new Map<number, { requests: number; errors: number }>();
   const events: IncidentEvent[] = [];
@@ -240,7 +243,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
       fastPath: { flushIntervalMs: 200 },
       slowPath: { workerId: 'demo', scanIntervalMs: 1_000 },
     });
-    cleanups.push({ what: 'the pipeline', run: () => pipeline.stop({ deadlineMs: 5_000 }) });
+    cleanups.push({ what: 'the pipeline', run: () => pipeline.stop({ deadlineMs: signal?.aborted ? 500 : 5_000 }) });
     pipeline.on('incident', (change) => {
       if (change.type !== 'created') return;
       incidents++;
@@ -327,6 +330,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
   } finally {
     await cleanup();
     process.off('exit', onExit);
+    signal?.removeEventListener('abort', onAbort);
     if (!options.keep) rmSync(tmp, { recursive: true, force: true });
   }
 
@@ -464,7 +468,7 @@ function notifiersFromEnv(env: Readonly<Record<string, string | undefined>>): No
 
 /** `examples/runbooks` of the repository: looked for above this module, then above the working directory. */
 function findExampleRunbooks(): string {
-  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  const starts = [moduleDir(), process.cwd()].filter((d): d is string => d !== undefined);
   for (const start of starts) {
     let dir = start;
     for (let i = 0; i < 8; i++) {
@@ -478,6 +482,15 @@ function findExampleRunbooks(): string {
   throw new Error(
     'the example runbook repository (examples/runbooks with runbooks/restart-service.yaml) was not found: run the demo from a clone of the repository, or pass --runbooks <dir>',
   );
+}
+
+/** This module's folder: from `import.meta.url` in ESM, `__dirname` in the CommonJS build (where the former is empty). */
+function moduleDir(): string | undefined {
+  try {
+    return dirname(fileURLToPath(import.meta.url));
+  } catch {
+    return typeof __dirname === 'string' ? __dirname : undefined;
+  }
 }
 
 async function freePort(): Promise<number> {
