@@ -10,6 +10,7 @@ import {
   arn,
   arnOf,
   logicalId,
+  normalized,
   REGION,
   RUNBOOKS_DIR,
   resourcesOf,
@@ -35,13 +36,6 @@ beforeAll(async () => {
     automation: logicalId(t, 'AWS::IAM::Role', 'AutomationRole'),
   };
 }, 60_000);
-
-/** Statements compared as sets, each with its actions sorted. */
-function normalized(statements: readonly Statement[]): string[] {
-  return statements
-    .map((st) => JSON.stringify({ ...st, Action: [...actionsOf(st)].sort() }, Object.keys(st).sort()))
-    .sort();
-}
 
 const commandDocs = () => s.documents.filter((d) => d.type === 'Command').map((d) => d.name);
 const automationDocs = () => s.documents.filter((d) => d.type === 'Automation').map((d) => d.name);

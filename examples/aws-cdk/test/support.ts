@@ -97,3 +97,18 @@ export function stagedAssetsWith(outdir: string, file: string): string[] {
       }
     });
 }
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Statements as a sorted list of canonical texts (each with its actions sorted): compares them as sets. */
+export function normalized(statements: readonly Statement[]): string[] {
+  return statements.map((st) => canonical({ ...st, Action: [...actionsOf(st)].sort() })).sort();
+}
