@@ -137,29 +137,30 @@ const SLOTS = 24;
 const DAY_MS = 86_400_000;
 const SLOT_MS = DAY_MS / SLOTS;
 
-/** Adds `v` to bin `b` of a Fenwick tree of {@link BINS} bins. */
-function fenwickAdd(tree: number[], b: number, v: number): void {
-  for (let i = b + 1; i <= BINS; i += i & -i) tree[i - 1]! += v;
+/** Adds `v` to bin `b` of the Fenwick tree of {@link BINS} bins stored in `a` from `at`. */
+function fenwickAdd(a: number[], at: number, b: number, v: number): void {
+  for (let i = b + 1; i <= BINS; i += i & -i) a[at + i - 1]! += v;
 }
-/** Count of the bins below `b`. */
-function fenwickBelow(tree: readonly number[], b: number): number {
+/** Count of the bins below `b` in the Fenwick tree stored in `a` from `at`. */
+function fenwickBelow(a: readonly number[], at: number, b: number): number {
   let sum = 0;
-  for (let i = b; i > 0; i -= i & -i) sum += tree[i - 1]!;
+  for (let i = b; i > 0; i -= i & -i) sum += a[at + i - 1]!;
   return sum;
 }
-/** Halves every bin (rounding down), rebuilding the tree in place; returns the new total. */
-function halveTree(tree: number[]): number {
+/** Halves every bin (rounding down) of the Fenwick tree in `a` from `at`, rebuilding it; returns the new total. */
+function halveTree(a: number[], at: number): number {
   const counts = new Array<number>(BINS);
-  for (let b = 0; b < BINS; b++) counts[b] = fenwickBelow(tree, b + 1) - fenwickBelow(tree, b);
-  tree.fill(0);
+  for (let b = 0; b < BINS; b++) counts[b] = fenwickBelow(a, at, b + 1) - fenwickBelow(a, at, b);
+  a.fill(0, at, at + BINS);
   let n = 0;
   for (let b = 0; b < BINS; b++) {
     const c = Math.floor(counts[b]! / 2);
-    if (c > 0) fenwickAdd(tree, b, c);
+    if (c > 0) fenwickAdd(a, at, b, c);
     n += c;
   }
   return n;
 }
+/** The bin of a score: how many bin bounds are at or below it (a binary search). */
 function binOf(score: number): number {
   let lo = 0;
   let hi = BINS - 1;
@@ -171,9 +172,32 @@ function binOf(score: number): number {
   return lo;
 }
 
+/** Where each part of the state lives in {@link AdaptiveState}'s `a`. */
+const T0 = 0;
+/** Sum of the last {@link RECENT} values. */
+const RS = 1;
+/** Mean shift: the slow exponentially weighted mean and variance of the values. */
+const M = 2;
+const V = 3;
+/** Seasonal: variance of the deviations pooled over all slots. */
+const PV = 4;
+/** Lowest and highest values seen. */
+const LO = 5;
+const HI = 6;
+/** The last {@link RECENT} values, a ring. */
+const RING = 7;
+/** Per hourly slot: count, mean and variance, side by side. */
+const SLOT = RING + RECENT;
+/** The rarity histograms of the mean shift's and the seasonal baseline's raw scores (Fenwick trees). */
+const HIST_SHIFT = SLOT + 3 * SLOTS;
+const HIST_SEASON = HIST_SHIFT + BINS;
+const STATE_NUMBERS = HIST_SEASON + BINS;
+
 /**
- * Per-series state of {@link adaptiveModel}: plain numbers and number arrays of fixed length (about
- * 250 numbers), so it snapshots as JSON and costs no allocation per point.
+ * Per-series state of {@link adaptiveModel}: a few counters and one array of 217 numbers holding
+ * every real-valued part (first point's time, the recent values, the mean shift's and each hourly
+ * slot's mean and variance, the range seen, the two rarity histograms). One flat array keeps a
+ * series' state together in memory and costs no allocation per point; it snapshots as plain JSON.
  *
  * @example
  * ```ts
@@ -184,33 +208,19 @@ function binOf(score: number): number {
 export interface AdaptiveState {
   /** Points seen. */
   n: number;
-  /** Event time of the first point. */
-  t0: number;
-  /** The last {@link RECENT} values (a ring at `ri`) and their sum. */
-  r: number[];
+  /** Next position in the ring of recent values. */
   ri: number;
-  rs: number;
-  /** Mean shift: slow exponentially weighted mean and variance of the values. */
-  m: number;
-  v: number;
-  /** Seasonal baseline: per hourly slot, count, mean and variance; the pooled variance; the last slot. */
-  sn: number[];
-  sm: number[];
-  sv: number[];
-  pv: number;
+  /** Hourly slot of the last point. */
   k: number;
-  /** Rarity of the mean shift's and the seasonal baseline's raw scores: Fenwick trees and their totals. */
-  ha: number[];
+  /** Scores counted in each rarity histogram (halved with it). */
   na: number;
-  hb: number[];
   nb: number;
-  /** Lowest and highest values seen. */
-  lo: number;
-  hi: number;
   /** Points left in the refractory period after an alarm. */
   q: number;
   /** Member that scored highest at the last point: 0 mean shift, 1 seasonal, 2 range. */
   lead: number;
+  /** The real-valued state, see above. */
+  a: number[];
 }
 
 /**
@@ -294,74 +304,59 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
 
   return defineScoreModel<AdaptiveState>({
     kind: 'anomaly',
-    init: () => ({
-      n: 0,
-      t0: 0,
-      r: new Array<number>(RECENT).fill(0),
-      ri: 0,
-      rs: 0,
-      m: 0,
-      v: 0,
-      sn: new Array<number>(SLOTS).fill(0),
-      sm: new Array<number>(SLOTS).fill(0),
-      sv: new Array<number>(SLOTS).fill(0),
-      pv: 0,
-      k: 0,
-      ha: new Array<number>(BINS).fill(0),
-      na: 0,
-      hb: new Array<number>(BINS).fill(0),
-      nb: 0,
-      lo: 0,
-      hi: 0,
-      q: 0,
-      lead: 0,
-    }),
+    init: () => ({ n: 0, ri: 0, k: 0, na: 0, nb: 0, q: 0, lead: 0, a: new Array<number>(STATE_NUMBERS).fill(0) }),
     update(s, t, x) {
-      const first = s.n === 0;
-      if (first) {
-        s.t0 = t;
-        s.m = x;
-        s.lo = x;
-        s.hi = x;
+      const a = s.a;
+      const n = s.n;
+      if (n === 0) {
+        a[T0] = t;
+        a[M] = x;
+        a[LO] = x;
+        a[HI] = x;
       }
       // The mean of the last RECENT values.
-      s.rs -= s.r[s.ri]!;
-      s.r[s.ri] = x;
-      s.ri = s.ri + 1 === RECENT ? 0 : s.ri + 1;
-      s.rs += x;
-      const mean = s.rs / (s.n < RECENT ? s.n + 1 : RECENT);
+      const ri = s.ri;
+      let rs = a[RS]! - a[RING + ri]!;
+      a[RING + ri] = x;
+      s.ri = ri + 1 === RECENT ? 0 : ri + 1;
+      rs += x;
+      a[RS] = rs;
+      const mean = rs / (n < RECENT ? n + 1 : RECENT);
 
       // Member 0, the mean shift: the recent mean against the slow baseline.
-      const zs = Math.abs(mean - s.m) / (Math.sqrt(s.v) + 1e-4 * Math.abs(s.m) + 1e-9);
-      const a = s.n + 2 > 1 / ALPHA ? ALPHA : 1 / (s.n + 2);
-      const d0 = x - s.m;
-      s.m += a * d0;
-      s.v = (1 - a) * (s.v + a * d0 * d0);
+      const m = a[M]!;
+      const v = a[V]!;
+      const zs = Math.abs(mean - m) / (Math.sqrt(v) + 1e-4 * Math.abs(m) + 1e-9);
+      const w = n + 2 > 1 / ALPHA ? ALPHA : 1 / (n + 2);
+      const d0 = x - m;
+      a[M] = m + w * d0;
+      a[V] = (1 - w) * (v + w * d0 * d0);
       const rawShift = zs > 0 ? zs / (zs + SHIFT_Z) : 0;
 
       // Member 1, the daily season: the recent mean against its hour's mean and spread.
       let rawSeason = 0;
-      const k = Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / SLOT_MS) % SLOTS;
+      const hour = Math.floor(t / SLOT_MS);
+      const k = hour - Math.floor(hour / SLOTS) * SLOTS;
       s.k = k;
-      const sn = s.sn[k]!;
+      const at = SLOT + 3 * k;
+      const sn = a[at]!;
       if (sn === 0) {
-        s.sn[k] = 1;
-        s.sm[k] = mean;
+        a[at] = 1;
+        a[at + 1] = mean;
       } else {
-        const sm = s.sm[k]!;
-        const sv = s.sv[k]!;
-        const varFloor = pooledFloor * s.pv;
-        const sd = Math.sqrt(Math.max(sv, varFloor)) + 1e-4 * Math.abs(sm) + 1e-9;
+        const sm = a[at + 1]!;
+        const sv = a[at + 2]!;
+        const sd = Math.sqrt(Math.max(sv, pooledFloor * a[PV]!)) + 1e-4 * Math.abs(sm) + 1e-9;
         let d = mean - sm;
         const zv = Math.abs(d) / sd;
-        const scoring = sn >= 3 && t - s.t0 >= minSeasonMs;
+        const scoring = sn >= 3 && t - a[T0]! >= minSeasonMs;
         // Deviations are clipped when learning, once the slot scores: an anomaly does not become normal.
         if (scoring && zv > CLIP_Z) d = Math.sign(d) * CLIP_Z * sd;
-        const sa = sn + 1 > 1 / SLOT_ALPHA ? SLOT_ALPHA : 1 / (sn + 1);
-        s.sm[k] = sm + sa * d;
-        s.sv[k] = (1 - sa) * (sv + sa * d * d);
-        s.sn[k] = sn + 1;
-        s.pv += 0.01 * (d * d - s.pv);
+        const sw = sn + 1 > 1 / SLOT_ALPHA ? SLOT_ALPHA : 1 / (sn + 1);
+        a[at] = sn + 1;
+        a[at + 1] = sm + sw * d;
+        a[at + 2] = (1 - sw) * (sv + sw * d * d);
+        a[PV] = a[PV]! + 0.01 * (d * d - a[PV]!);
         if (scoring && zv > 0) rawSeason = zv / (zv + SEASON_Z);
       }
 
@@ -369,29 +364,33 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
       let best = 0;
       let lead = 0;
       const ba = binOf(rawShift);
-      if (s.na >= WARMUP && rawShift >= minRaw) best = 1 - LN[s.na - fenwickBelow(s.ha, ba) + 1]! / LN[s.na + 1]!;
-      fenwickAdd(s.ha, ba, 1);
-      if (++s.na >= HISTORY) s.na = halveTree(s.ha);
-      const bb = binOf(rawSeason);
-      if (s.nb >= WARMUP && rawSeason >= minRaw) {
-        const rb = 1 - LN[s.nb - fenwickBelow(s.hb, bb) + 1]! / LN[s.nb + 1]!;
+      const na = s.na;
+      if (na >= WARMUP && rawShift >= minRaw) best = 1 - LN[na - fenwickBelow(a, HIST_SHIFT, ba) + 1]! / LN[na + 1]!;
+      fenwickAdd(a, HIST_SHIFT, ba, 1);
+      s.na = na + 1 >= HISTORY ? halveTree(a, HIST_SHIFT) : na + 1;
+      const bb = rawSeason > 0 ? binOf(rawSeason) : 0;
+      const nb = s.nb;
+      if (nb >= WARMUP && rawSeason >= minRaw) {
+        const rb = 1 - LN[nb - fenwickBelow(a, HIST_SEASON, bb) + 1]! / LN[nb + 1]!;
         if (rb > best) {
           best = rb;
           lead = 1;
         }
       }
-      fenwickAdd(s.hb, bb, 1);
-      if (++s.nb >= HISTORY) s.nb = halveTree(s.hb);
+      fenwickAdd(a, HIST_SEASON, bb, 1);
+      s.nb = nb + 1 >= HISTORY ? halveTree(a, HIST_SEASON) : nb + 1;
 
       // Member 2, range novelty: a value well outside every value seen so far.
-      const span = s.hi - s.lo;
-      if (s.n >= WARMUP && (x > s.hi + MARGIN * span || x < s.lo - MARGIN * span) && 1 > best) {
+      const lo = a[LO]!;
+      const hi = a[HI]!;
+      const span = hi - lo;
+      if (n >= WARMUP && (x > hi + MARGIN * span || x < lo - MARGIN * span) && 1 > best) {
         best = 1;
         lead = 2;
       }
-      if (x < s.lo) s.lo = x;
-      if (x > s.hi) s.hi = x;
-      s.n++;
+      if (x < lo) a[LO] = x;
+      if (x > hi) a[HI] = x;
+      s.n = n + 1;
       s.lead = lead;
 
       // The refractory period: after an alarm, no new alarm for a while.
@@ -404,9 +403,10 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
     },
     expected(s) {
       if (s.n === 0) return undefined;
-      if (s.lead === 1) return s.sn[s.k]! > 0 ? s.sm[s.k] : undefined;
-      if (s.lead === 2) return (s.lo + s.hi) / 2;
-      return s.m;
+      const at = SLOT + 3 * s.k;
+      if (s.lead === 1) return s.a[at]! > 0 ? s.a[at + 1] : undefined;
+      if (s.lead === 2) return (s.a[LO]! + s.a[HI]!) / 2;
+      return s.a[M];
     },
   });
 }
