@@ -1,5 +1,13 @@
 export type { CliCommand, CliIo } from './cli/command.js';
 export { COMMANDS, runCli } from './cli/main.js';
+export type { BuildOptions, BuiltPipeline } from './config/build.js';
+export { buildPipeline } from './config/build.js';
+export { defaultDetectors } from './config/default-detectors.js';
+export type { LoadConfigOptions, LoadedConfig } from './config/load.js';
+export { ConfigFileError, formatConfigIssue, loadConfig, parseConfig } from './config/load.js';
+export type { AiopsConfig } from './config/schema.js';
+export { AiopsConfigSchema } from './config/schema.js';
+export type { ConfigFileIssue } from './config/yaml-document.js';
 export type {
   DeadLetterLineError,
   DeadLettersFile,
@@ -44,6 +52,8 @@ export type { Pipeline, PipelineEvents, PipelineFailure, StopOptions } from './p
 export { createPipeline } from './pipeline.js';
 export type { EpochProgress, NotifierCursor, ProgressRecord, StepState } from './progress.js';
 export { emptyProgress, incidentKey, progressKey } from './progress.js';
+export type { PushSource, PushSourceOptions, PushSourceStats } from './push-source.js';
+export { createPushSource } from './push-source.js';
 export { renderIncidentReport, reportIncidentsFromEvents } from './report/incident-report.js';
 export type {
   IncidentReportInput,
@@ -53,8 +63,6 @@ export type {
   ReportMark,
   ReportTimelineEntry,
 } from './report/report-types.js';
-export type { PushSource, PushSourceOptions, PushSourceStats } from './push-source.js';
-export { createPushSource } from './push-source.js';
 export type { PipelineStats } from './stats.js';
 export { backoffDelay, raceDeadline, retryDelay, withTimeout } from './timing.js';
 export type { SpanAttributes, SpanLike, TracerLike } from './tracing.js';

@@ -47,6 +47,7 @@ export function pluginEntry<T extends string, Own extends z.ZodRawShape = Record
       const rest = optionsOf(value as Record<string, unknown>, ownKeys);
       for (const k of Object.keys(rest)) {
         if (known.has(k)) continue;
+        delete rest[k];
         ctx.addIssue({
           code: 'custom',
           path: [k],

@@ -101,8 +101,12 @@ export const configErrorMap: z.core.$ZodErrorMap = (raw) => {
       return `expected ${(iss.values ?? []).map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(iss.input)}`;
     case 'unrecognized_keys':
       return `unknown field${(iss.keys?.length ?? 0) > 1 ? 's' : ''} ${(iss.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_format':
-      return `${iss.message ?? 'invalid format'}, got ${describeValue(iss.input)}`;
+    case 'invalid_format': {
+      const format = (iss as { format?: string }).format;
+      const what =
+        format === 'url' ? 'a URL' : format === 'regex' ? 'text of the right form' : `a ${format ?? 'valid value'}`;
+      return `expected ${what}, got ${describeValue(iss.input)}`;
+    }
     default:
       return undefined;
   }

@@ -415,7 +415,22 @@ export const StoreConfigSchema = z.discriminatedUnion('type', [
 /** `deadLetters`: an NDJSON file that every record the pipeline cannot process goes to, with the reason. */
 export const DeadLettersConfigSchema = z.object({ file: name, fsync: z.boolean().optional() }).strict();
 
-/** The whole config file of `aiops run`. Every section but `sources` is optional. */
+/**
+ * The whole config file of `aiops run`: `sources` (required), `decoders`, `detectors`, `incidents`,
+ * `analyzer`, `runbooks`, `executor`, `notifiers`, `store`, `deadLetters`, `fastPath`, `slowPath`,
+ * `logging`. Plugin entries take their factory's own options; docs/configuration.md has every field.
+ * Use {@link loadConfig} for a file: it adds line numbers and environment variables.
+ *
+ * @example
+ * ```ts
+ * import { AiopsConfigSchema } from '@aiops/pipeline';
+ * const config = AiopsConfigSchema.parse({
+ *   sources: [{ type: 'file', paths: './app.ndjson' }],
+ *   detectors: { default: true, add: [{ type: 'static-threshold', threshold: 90 }] },
+ *   store: { type: 'file', dir: './.aiops/state' },
+ * });
+ * ```
+ */
 export const AiopsConfigSchema = z
   .object({
     version: z.literal(1).optional(),
@@ -447,7 +462,16 @@ export const AiopsConfigSchema = z
     }
   });
 
-/** A validated config, see {@link AiopsConfigSchema}. */
+/**
+ * A validated config, see {@link AiopsConfigSchema}.
+ *
+ * @example
+ * ```ts
+ * import { type AiopsConfig, loadConfig } from '@aiops/pipeline';
+ * const { config }: { config: AiopsConfig } = await loadConfig('aiops.yaml');
+ * const kinesis = config.sources.filter((s) => s.type === 'kinesis');
+ * ```
+ */
 export type AiopsConfig = z.output<typeof AiopsConfigSchema>;
 export type SourceConfig = z.output<typeof SourceConfigSchema>;
 export type DecoderConfig = z.output<typeof DecoderConfigSchema>;

@@ -13,7 +13,16 @@ import {
 /** A path into the config: keys and array indexes, as zod reports them. */
 export type ConfigPath = readonly PropertyKey[];
 
-/** One problem in a config file, located where it is. */
+/**
+ * One problem in a config file, located where it is.
+ *
+ * @example
+ * ```ts
+ * import { type ConfigFileIssue, formatConfigIssue } from '@aiops/pipeline';
+ * const issue: ConfigFileIssue = { line: 14, column: 5, path: 'detectors[1].windowMs', message: 'expected a positive integer, got "5s"' };
+ * formatConfigIssue('aiops.yaml', issue); // 'aiops.yaml:14:5: detectors[1].windowMs: expected a positive integer, got "5s"'
+ * ```
+ */
 export interface ConfigFileIssue {
   /** 1-based line of the offending value (or of its nearest enclosing node when it is missing). */
   readonly line: number;
