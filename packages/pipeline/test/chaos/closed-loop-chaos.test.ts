@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { listAll } from '@aiops/core';
 import { createKinesisProducer, type KinesisProducer } from '@aiops/ingest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Kinesalite, startKinesalite, uniqueStream } from '../../../ingest/test/support/kinesalite.js';
+import { startKinesalite, uniqueStream } from '../../../ingest/test/support/kinesalite.js';
 import { type FakeJira, startFakeJira } from '../../../notifiers/test/support/jira-server.js';
 import { type FakeSlack, startFakeSlack } from '../../../notifiers/test/support/slack-server.js';
 import { FileStateStore, type IncidentRecord, type ProgressRecord } from '../../src/index.js';
@@ -18,6 +18,8 @@ const childScript = fileURLToPath(new URL('./closed-loop-child.ts', import.meta.
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Generous: a loaded 2-core machine starts a tsx child in seconds, not milliseconds. */
 const WAIT_MS = 45_000;
+/** Kills of the random schedule. */
+const RANDOM_KILLS = Number(process.env.AIOPS_CHAOS_KILLS ?? 4);
 
 /** A restart-style runbook: its script notes its start, works for a while, then notes its end. */
 const RUNBOOK = `id: restart-service
@@ -82,16 +84,10 @@ interface Life {
 }
 
 const children = new Set<ChildProcess>();
-let k: Kinesalite | undefined;
-let slack: FakeSlack | undefined;
-let jira: FakeJira | undefined;
-let producer: KinesisProducer | undefined;
-let dir = '';
+const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await producer?.stop().catch(() => undefined);
-  await Promise.all([k?.close(), slack?.close(), jira?.close()]);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  for (const clean of cleanups.reverse()) await clean().catch(() => undefined);
 });
 
 function startLife(configFile: string, run: number): Life {
@@ -167,6 +163,8 @@ function startLife(configFile: string, run: number): Life {
   };
 }
 
+const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+
 const fileLines = (file: string): string[] =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
@@ -174,205 +172,256 @@ const fileLines = (file: string): string[] =>
         .filter((l) => l.length > 0)
     : [];
 
-describe('the closed loop under SIGKILL', () => {
-  it('killed after detection and during the runbook, restarted: one incident, one run, one thread, one ticket, no record lost', async () => {
-    const started = Date.now();
-    dir = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
-    [k, slack, jira] = await Promise.all([startKinesalite(), startFakeSlack(), startFakeJira()]);
-    const stream = uniqueStream('chaos');
-    await k.createStream(stream, 1);
-    const catalogDir = join(dir, 'catalog');
-    await mkdir(join(catalogDir, 'runbooks'), { recursive: true });
-    await mkdir(join(catalogDir, 'scripts'), { recursive: true });
-    await writeFile(join(catalogDir, 'runbooks', 'restart-service.yaml'), RUNBOOK);
-    await writeFile(join(catalogDir, 'scripts', 'restart.mjs'), SCRIPT);
-    const runsFile = join(dir, 'runs.txt');
-    const config: ChildConfig = {
-      dir,
-      catalogDir,
-      runsFile,
-      kinesisEndpoint: k.endpoint,
-      stream,
-      slackApiUrl: slack.apiUrl,
-      jiraUrl: jira.url,
-      analyzeDelayMs: 2_500,
-    };
-    const configFile = join(dir, 'config.json');
-    await writeFile(configFile, JSON.stringify(config));
+/** The test process's side of one chaos run: emulators, runbook catalog, producer, checks. */
+interface Scenario {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly runsFile: string;
+  readonly slack: FakeSlack;
+  readonly jira: FakeJira;
+  readonly produced: string[];
+  readonly started: number;
+  /** Makes every other request fail, until the runbook's restart is done. */
+  startBurst(): void;
+  /** Waits for the incident to resolve in Slack and Jira, for every record to be processed, and stops `life`. */
+  finish(life: Life): Promise<void>;
+}
 
-    // The service's request log, as a CloudWatch Logs subscription writes it to Kinesis: healthy,
-    // then (once `burst` is set) every other request fails, until the runbook's restart is done.
-    producer = createKinesisProducer({ streamName: stream, client: k.newClient(), lingerMs: 5 });
-    const produced: string[] = [];
-    let seq = 0;
-    let burst = false;
-    let restartedAt: number | undefined;
-    let producing = true;
-    const production = (async () => {
-      while (producing) {
-        if (restartedAt === undefined && fileLines(runsFile).some((l) => l.startsWith('end ')))
-          restartedAt = Date.now();
-        const failing = burst && restartedAt === undefined;
-        const logEvents = Array.from({ length: 5 }, () => {
-          const id = String(++seq).padStart(8, '0');
-          const message =
-            failing && seq % 2 === 0
-              ? `ERROR GET /api/cart 503 upstream connection pool exhausted seq=${id}`
-              : `INFO GET /api/cart 200 12ms seq=${id}`;
-          return { id, timestamp: Date.now(), message };
-        });
-        const data = gzipSync(
-          JSON.stringify({
-            messageType: 'DATA_MESSAGE',
-            owner: '111111111111',
-            logGroup: '/ecs/checkout',
-            logStream: 'checkout/task-1',
-            subscriptionFilters: ['to-kinesis'],
-            logEvents,
-          }),
-        );
-        const outcome = await producer!.put({ partitionKey: 'checkout', data });
-        if (outcome.status !== 'written') throw new Error(`the producer could not write: ${outcome.errorMessage}`);
-        produced.push(...logEvents.map((e) => e.id));
-        await new Promise((resolve) => setTimeout(resolve, 40));
-      }
-    })();
+async function scenario(analyzeDelayMs: number): Promise<Scenario> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const [k, slack, jira] = await Promise.all([startKinesalite(), startFakeSlack(), startFakeJira()]);
+  cleanups.push(() => Promise.all([k.close(), slack.close(), jira.close()]));
+  const stream = uniqueStream('chaos');
+  await k.createStream(stream, 1);
+  const catalogDir = join(dir, 'catalog');
+  await mkdir(join(catalogDir, 'runbooks'), { recursive: true });
+  await mkdir(join(catalogDir, 'scripts'), { recursive: true });
+  await writeFile(join(catalogDir, 'runbooks', 'restart-service.yaml'), RUNBOOK);
+  await writeFile(join(catalogDir, 'scripts', 'restart.mjs'), SCRIPT);
+  const runsFile = join(dir, 'runs.txt');
+  const config: ChildConfig = {
+    dir,
+    catalogDir,
+    runsFile,
+    kinesisEndpoint: k.endpoint,
+    stream,
+    slackApiUrl: slack.apiUrl,
+    jiraUrl: jira.url,
+    analyzeDelayMs,
+  };
+  const configFile = join(dir, 'config.json');
+  await writeFile(configFile, JSON.stringify(config));
 
-    const kills: Array<{ phase: string; runsAtKill: string[]; actionStartedBefore: boolean }> = [];
-    try {
-      // Life 1: learn the healthy baseline, then the burst; killed once the incident is open and
-      // its analysis is in flight, before any action.
-      const first = startLife(configFile, 1);
-      await first.waitFor('ready', (p) => p.m === 'ready');
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-      burst = true;
-      await first.waitFor('incident.opened', (p) => p.m === 'event' && p.type === 'incident.opened');
-      await first.waitFor('analyzing', (p) => p.m === 'analyzing');
-      await first.kill();
-      kills.push({
-        phase: 'after detection, before the action',
-        runsAtKill: fileLines(runsFile),
-        actionStartedBefore: first.progress.some((p) => p.type === 'action.started'),
+  // The service's request log, as a CloudWatch Logs subscription writes it to Kinesis: healthy,
+  // then (once the burst starts) every other request fails, until the runbook's restart is done.
+  const producer: KinesisProducer = createKinesisProducer({ streamName: stream, client: k.newClient(), lingerMs: 5 });
+  const produced: string[] = [];
+  let seq = 0;
+  let burst = false;
+  let restarted = false;
+  let producing = true;
+  const production = (async () => {
+    while (producing) {
+      restarted ||= fileLines(runsFile).some((l) => l.startsWith('end '));
+      const failing = burst && !restarted;
+      const logEvents = Array.from({ length: 5 }, () => {
+        const id = String(++seq).padStart(8, '0');
+        const message =
+          failing && seq % 2 === 0
+            ? `ERROR GET /api/cart 503 upstream connection pool exhausted seq=${id}`
+            : `INFO GET /api/cart 200 12ms seq=${id}`;
+        return { id, timestamp: Date.now(), message };
       });
+      const data = gzipSync(
+        JSON.stringify({
+          messageType: 'DATA_MESSAGE',
+          owner: '111111111111',
+          logGroup: '/ecs/checkout',
+          logStream: 'checkout/task-1',
+          subscriptionFilters: ['to-kinesis'],
+          logEvents,
+        }),
+      );
+      const outcome = await producer.put({ partitionKey: 'checkout', data });
+      if (outcome.status !== 'written') throw new Error(`the producer could not write: ${outcome.errorMessage}`);
+      produced.push(...logEvents.map((e) => e.id));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  })();
+  const stopProduction = async () => {
+    producing = false;
+    await production;
+    await producer.stop();
+  };
+  cleanups.push(stopProduction);
 
-      // Life 2: the analysis is retried, the runbook starts; killed while its process runs.
-      const second = startLife(configFile, 2);
-      await second.waitFor('action.started', (p) => p.m === 'event' && p.type === 'action.started');
-      for (const t0 = Date.now(); !fileLines(runsFile).some((l) => l.startsWith('start ')); ) {
-        if (Date.now() - t0 > WAIT_MS) throw new Error('the runbook process never started');
-        await new Promise((resolve) => setTimeout(resolve, 20));
+  return {
+    dir,
+    configFile,
+    runsFile,
+    slack,
+    jira,
+    produced,
+    started,
+    startBurst: () => {
+      burst = true;
+    },
+    async finish(life) {
+      // Resolved in Slack and Jira, by this life or an earlier one.
+      const resolved = () =>
+        slack.roots().some((m) => m.text.includes('(resolved)')) && jira.issues.some((i) => i.status === 'Done');
+      for (const t0 = Date.now(); !resolved(); ) {
+        if (await Promise.race([life.exited.then(() => true), sleep(50, false)]))
+          throw new Error('the last life exited before the incident resolved');
+        if (Date.now() - t0 > WAIT_MS) throw new Error('the incident did not resolve in Slack and Jira');
       }
-      await second.kill();
-      kills.push({ phase: 'during the action', runsAtKill: fileLines(runsFile), actionStartedBefore: true });
-
-      // Life 3: follows the runbook process to its end; the errors stop, the incident resolves.
-      const third = startLife(configFile, 3);
-      await third.waitFor('action.succeeded', (p) => p.m === 'event' && p.type === 'action.succeeded');
-      for (const notifier of ['slack', 'jira']) {
-        await third.waitFor(
-          `incident.resolved to ${notifier}`,
-          (p) => p.m === 'delivered' && p.type === 'incident.resolved' && p.notifier === notifier,
-        );
-      }
-      producing = false;
-      await production;
-      await producer.flush();
-      // Everything produced gets processed before the last life stops.
-      for (const t0 = Date.now(); ; ) {
+      await stopProduction();
+      // Everything produced is processed before the last life stops.
+      for (const t0 = Date.now(); Date.now() - t0 < WAIT_MS; ) {
         const seen = new Set(fileLines(join(dir, 'processed.txt')).map((l) => l.split(' ')[0]));
         if (produced.every((id) => seen.has(id))) break;
-        if (Date.now() - t0 > WAIT_MS) break; // the assertion below names what is missing
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await third.stop();
-    } finally {
-      producing = false;
-      await production.catch(() => undefined);
+      await life.stop();
+    },
+  };
+}
+
+/** Checks the loop's outcome after all lives; returns the figures. */
+async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
+  // The runbook's process ran exactly once, to its end.
+  const runs = fileLines(s.runsFile);
+  expect(runs.map((l) => l.split(' ')[0])).toEqual(['start', 'end']);
+  const planId = runs[0]!.split(' ')[1]!;
+  expect(runs[1]!.split(' ')[1]).toBe(planId);
+
+  const store = await FileStateStore.open({ dir: join(s.dir, 'store'), fsync: false });
+  const incidents = await listAll<IncidentRecord>(store, 'incident/');
+  const outbox = await listAll<ProgressRecord>(store, 'outbox/');
+  const runRecord = await store.get<{ status: string; result?: { status: string; output?: string } }>(
+    `runbooks/run/${planId}`,
+  );
+  await store.close();
+
+  // One incident, one epoch, resolved by the detector once the error rate was normal again.
+  expect(incidents).toHaveLength(1);
+  const incident = incidents[0]!.value.incident;
+  expect(incident).toMatchObject({ epoch: 1, status: 'resolved', resolution: 'detector' });
+  // The executor recorded the run's real outcome, however many lives it took.
+  expect(runRecord?.value).toMatchObject({ status: 'finished', result: { status: 'succeeded' } });
+  expect(runRecord?.value.result?.output).toContain('restarted checkout');
+  const audit = fileLines(join(s.dir, 'audit.ndjson')).map((l) => JSON.parse(l) as { type: string; reason?: string });
+  expect(audit.filter((a) => a.type === 'started')).toHaveLength(1);
+  expect(audit.filter((a) => a.type === 'succeeded')).toHaveLength(1);
+  const resumes = audit.filter((a) => a.type === 'progress' && a.reason?.startsWith('resuming local ')).length;
+  // Every step of the incident is done and nothing is left to deliver.
+  expect(outbox).toHaveLength(1);
+  const steps = outbox[0]!.value.steps;
+  expect(Object.entries(steps).filter(([, st]) => st.status !== 'done')).toEqual([]);
+  expect(outbox[0]!.value.log).toHaveLength(0);
+  const fp = incident.fingerprint;
+
+  // One Slack thread: one root (updated to resolved), each event of the incident once in the
+  // thread, in order, however often a step was retried.
+  const roots = s.slack.roots();
+  expect(roots).toHaveLength(1);
+  expect(s.slack.messages.filter((m) => m.threadTs === undefined)).toHaveLength(1);
+  expect(roots[0]!.text).toContain('(resolved)');
+  const replies = s.slack.replies(roots[0]!.ts).map((r) => r.text.split(':')[0]);
+  expect(replies).toEqual([
+    'analyzed by offline',
+    'running restart-service',
+    'restart-service succeeded',
+    'verified',
+    'resolved',
+  ]);
+  // One Jira ticket: created once, commented, done.
+  expect(s.jira.issues).toHaveLength(1);
+  expect(s.jira.calls('POST /rest/api/3/issue')).toHaveLength(1);
+  expect(s.jira.issues[0]!.status).toBe('Done');
+  expect(s.jira.issues[0]!.comments).toHaveLength(replies.length);
+
+  // No log record lost: every id produced was processed (acknowledged) at least once.
+  const processed = fileLines(join(s.dir, 'processed.txt')).map((l) => l.split(' ')[0]!);
+  const seen = new Set(processed);
+  expect(s.produced.filter((id) => !seen.has(id))).toEqual([]);
+  return {
+    incidents: incidents.length,
+    runbookRuns: runs.filter((l) => l.startsWith('start ')).length,
+    runStepAttempts: steps[`${fp}:1:run`]?.attempts,
+    resumedAfterRestart: resumes,
+    slackRoots: roots.length,
+    slackReplies: replies.length,
+    jiraIssues: s.jira.issues.length,
+    jiraComments: s.jira.issues[0]!.comments.length,
+    recordsProduced: s.produced.length,
+    recordsProcessed: seen.size,
+    reprocessed: processed.length - seen.size,
+    seconds: Math.round((Date.now() - s.started) / 100) / 10,
+  };
+}
+
+describe('the closed loop under SIGKILL', () => {
+  it('killed after detection and during the runbook, restarted: one incident, one run, one thread, one ticket, no record lost', async () => {
+    const s = await scenario(2_500);
+    // Life 1: learns the healthy baseline, then the burst; killed once the incident is open and
+    // its analysis is in flight, before any action.
+    const first = startLife(s.configFile, 1);
+    await first.waitFor('ready', (p) => p.m === 'ready');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    s.startBurst();
+    await first.waitFor('incident.opened', (p) => p.m === 'event' && p.type === 'incident.opened');
+    await first.waitFor('analyzing', (p) => p.m === 'analyzing');
+    await first.kill();
+    const runsAtFirstKill = fileLines(s.runsFile);
+    const actionStartedBeforeFirstKill = first.progress.some((p) => p.type === 'action.started');
+
+    // Life 2: the analysis is retried, the runbook starts; killed while its process runs.
+    const second = startLife(s.configFile, 2);
+    await second.waitFor('action.started', (p) => p.m === 'event' && p.type === 'action.started');
+    for (const t0 = Date.now(); !fileLines(s.runsFile).some((l) => l.startsWith('start ')); ) {
+      if (Date.now() - t0 > WAIT_MS) throw new Error('the runbook process never started');
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    await second.kill();
+    const runsAtSecondKill = fileLines(s.runsFile);
 
-    // The kills landed where they were meant to.
-    expect(kills.map((x) => x.phase)).toEqual(['after detection, before the action', 'during the action']);
-    expect(kills[0]).toMatchObject({ runsAtKill: [], actionStartedBefore: false });
-    expect(kills[1]!.runsAtKill).toHaveLength(1);
-    expect(kills[1]!.runsAtKill[0]).toMatch(/^start /);
+    // Life 3: follows the runbook process to its end; the errors stop, the incident resolves.
+    const third = startLife(s.configFile, 3);
+    await third.waitFor('action.succeeded', (p) => p.m === 'event' && p.type === 'action.succeeded');
+    await s.finish(third);
 
-    // The runbook's process ran exactly once, to its end.
-    const runs = fileLines(runsFile);
-    expect(runs.map((l) => l.split(' ')[0])).toEqual(['start', 'end']);
-    const planId = runs[0]!.split(' ')[1]!;
-    expect(runs[1]!.split(' ')[1]).toBe(planId);
-
-    const store = await FileStateStore.open({ dir: join(dir, 'store'), fsync: false });
-    const incidents = await listAll<IncidentRecord>(store, 'incident/');
-    const outbox = await listAll<ProgressRecord>(store, 'outbox/');
-    const runRecord = await store.get<{ status: string; result?: { status: string; output?: string } }>(
-      `runbooks/run/${planId}`,
-    );
-    await store.close();
-
-    // One incident, one epoch, resolved by the detector once the error rate was normal again.
-    expect(incidents).toHaveLength(1);
-    const incident = incidents[0]!.value.incident;
-    expect(incident).toMatchObject({ epoch: 1, status: 'resolved', resolution: 'detector' });
-    // The executor recorded the run's real outcome, followed after the restart.
-    expect(runRecord?.value).toMatchObject({ status: 'finished', result: { status: 'succeeded' } });
-    expect(runRecord?.value.result?.output).toContain('restarted checkout');
-    const audit = fileLines(join(dir, 'audit.ndjson')).map((l) => JSON.parse(l) as { type: string; reason?: string });
-    expect(audit.filter((a) => a.type === 'started')).toHaveLength(1);
-    expect(audit.filter((a) => a.type === 'progress' && a.reason?.startsWith('resuming local '))).toHaveLength(1);
-    expect(audit.filter((a) => a.type === 'succeeded')).toHaveLength(1);
-    // Every step of the incident is done and nothing is left to deliver.
-    expect(outbox).toHaveLength(1);
-    const steps = outbox[0]!.value.steps;
-    expect(Object.values(steps).every((s) => s.status === 'done')).toBe(true);
-    expect(outbox[0]!.value.log).toHaveLength(0);
-    const fp = incident.fingerprint;
-    expect(steps[`${fp}:1:run`]).toMatchObject({ status: 'done', attempts: 2 });
-
-    // One Slack thread: one root, the rest threaded under it, the root updated to resolved.
-    const roots = slack!.roots();
-    expect(roots).toHaveLength(1);
-    const rootMessage = roots[0]!;
-    expect(rootMessage.text).toContain('(resolved)');
-    expect(slack!.messages.filter((m) => m.threadTs === undefined)).toHaveLength(1);
-    // Each event of the incident once in the thread, in order, however often a step was retried.
-    const replies = slack!.replies(rootMessage.ts).map((r) => r.text.split(':')[0]);
-    expect(replies).toEqual([
-      'analyzed by offline',
-      'running restart-service',
-      'restart-service succeeded',
-      'verified',
-      'resolved',
-    ]);
-    // One Jira ticket: created once, commented, done.
-    expect(jira!.issues).toHaveLength(1);
-    expect(jira!.calls('POST /rest/api/3/issue')).toHaveLength(1);
-    expect(jira!.issues[0]!.status).toBe('Done');
-    expect(jira!.issues[0]!.comments.length).toBeGreaterThan(0);
-
-    // No log record lost: every id produced was processed (acknowledged) at least once.
-    const processed = fileLines(join(dir, 'processed.txt')).map((l) => l.split(' ')[0]!);
-    const seen = new Set(processed);
-    expect(produced.filter((id) => !seen.has(id))).toEqual([]);
-    const reprocessed = processed.length - seen.size;
-
-    console.log(
-      JSON.stringify({
-        closedLoopChaos: {
-          kills: kills.length,
-          incidents: incidents.length,
-          runbookRuns: runs.filter((l) => l.startsWith('start ')).length,
-          runStepAttempts: steps[`${fp}:1:run`]?.attempts,
-          slackRoots: roots.length,
-          slackReplies: replies.length,
-          jiraIssues: jira!.issues.length,
-          jiraComments: jira!.issues[0]!.comments.length,
-          recordsProduced: produced.length,
-          recordsProcessed: seen.size,
-          reprocessed,
-          seconds: Math.round((Date.now() - started) / 100) / 10,
-        },
-      }),
-    );
+    // The kills landed where they were meant to: before any action, then while the process ran.
+    expect(runsAtFirstKill).toEqual([]);
+    expect(actionStartedBeforeFirstKill).toBe(false);
+    expect(runsAtSecondKill).toHaveLength(1);
+    expect(runsAtSecondKill[0]).toMatch(/^start /);
+    const figures = await checkOutcome(s);
+    // The third life followed the process the second one started.
+    expect(figures).toMatchObject({ runStepAttempts: 2, resumedAfterRestart: 1 });
+    console.log(JSON.stringify({ closedLoopChaos: { kills: 2, ...figures } }));
   }, 90_000);
+
+  it(`killed ${RANDOM_KILLS} times at random moments of the incident: the same outcome`, async () => {
+    const s = await scenario(500);
+    const kills: Array<{ life: number; afterReadyMs: number; lastEvent: string | undefined }> = [];
+    let life = startLife(s.configFile, 1);
+    await life.waitFor('ready', (p) => p.m === 'ready');
+    const burstAt = setTimeout(() => s.startBurst(), 3_000);
+    cleanups.push(async () => clearTimeout(burstAt));
+    for (let n = 1; n <= RANDOM_KILLS; n++) {
+      const afterReadyMs = 300 + Math.round(Math.random() * 2_700);
+      await new Promise((resolve) => setTimeout(resolve, afterReadyMs));
+      await life.kill();
+      const events = life.progress.filter((p) => p.m === 'event');
+      kills.push({ life: n, afterReadyMs, lastEvent: events.at(-1)?.type });
+      life = startLife(s.configFile, n + 1);
+      await life.waitFor('ready', (p) => p.m === 'ready');
+    }
+    await s.finish(life);
+    const figures = await checkOutcome(s);
+    console.log(JSON.stringify({ closedLoopRandomChaos: { kills: kills.length, killedAfter: kills, ...figures } }));
+  }, 120_000);
 });
