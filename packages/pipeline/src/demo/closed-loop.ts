@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IncidentEvent, Notifier, RunbookCatalogView } from '@aiops/core';
+import type { Decoder, IncidentEvent, Notifier, RawRecord, RunbookCatalogView } from '@aiops/core';
 import { createErrorRateDetector } from '@aiops/detectors';
 import {
   createCloudWatchLogsDecoder,
@@ -105,6 +105,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
   const delivered: Record<string, number> = {};
   let firstFailure: ShippedLine | undefined;
   let spikeOnStreamAt: number | undefined;
+  let firstFailingWrittenAt: number | undefined;
   let detectedAt: number | undefined;
   let actionAt: number | undefined;
   let resolvedAt: number | undefined;
@@ -179,9 +180,9 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
           say(`a log record was not written to the stream: ${outcome.errorCode} ${outcome.errorMessage}`);
           return;
         }
-        if (spikeOnStreamAt === undefined && lines.some((l) => (l.status ?? 0) >= 500)) {
-          spikeOnStreamAt = settledAt;
-          note('the first failing request reached the Kinesis stream', 'fault', settledAt);
+        // Only a fallback: the record's own arrival time on the stream, seen by the decoder below, is the measure.
+        if (firstFailingWrittenAt === undefined && lines.some((l) => (l.status ?? 0) >= 500)) {
+          firstFailingWrittenAt = settledAt;
         }
       },
     });
@@ -221,7 +222,12 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
           drainTimeoutMs: 2_000,
         }),
       ],
-      decoders: [createCloudWatchLogsDecoder({ service: (group) => group.split('/').pop() })],
+      decoders: [
+        observeSpike(createCloudWatchLogsDecoder({ service: (group) => group.split('/').pop() }), (receivedAt) => {
+          spikeOnStreamAt = receivedAt ?? firstFailingWrittenAt ?? Date.now();
+          note('the first failing request reached the Kinesis stream', 'fault', spikeOnStreamAt);
+        }),
+      ],
       // Tuned for a demo: one-second windows judged half a second after they end, a baseline
       // learned in two windows, and two normal windows to resolve. The defaults suit production.
       detectors: [
@@ -454,6 +460,31 @@ function renderDemoReport(input: {
     },
     generatedAt: Date.now(),
   });
+}
+
+/**
+ * The decoder, telling once when the first failing request (a 5xx or an error line) comes out of a
+ * record, with that record's arrival time on the stream (Kinesis `ApproximateArrivalTimestamp`).
+ */
+function observeSpike(decoder: Decoder, onSpike: (receivedAt: number | undefined) => void): Decoder {
+  let seen = false;
+  return {
+    name: decoder.name,
+    ...(decoder.matches ? { matches: (record: RawRecord) => decoder.matches!(record) } : {}),
+    decode(record) {
+      const signals = decoder.decode(record);
+      if (!seen) {
+        const failing = signals.some(
+          (s) => s.type === 'log' && (s.level === 'error' || Number(s.attributes?.httpStatus ?? 0) >= 500),
+        );
+        if (failing) {
+          seen = true;
+          onSpike(record.origin.receivedAt);
+        }
+      }
+      return signals;
+    },
+  };
 }
 
 /** Slack, Jira and webhook notifiers, each when its settings are in `env` (partial settings throw, naming what is missing). */
