@@ -137,35 +137,64 @@ export function isHex(s: string, a: number, b: number): boolean {
   return true;
 }
 
-/** The placeholder of a whole token, or undefined when only parts of it are variable. */
-export function wholeType(s: string, a: number, b: number): string | undefined {
+/** Character classes, as bits: a token's classes tell which shapes it cannot have. */
+export const DIGIT = 1;
+export const HEX_ALPHA = 2;
+export const ALPHA = 4;
+export const DOT = 8;
+export const COLON = 16;
+export const SLASH = 32;
+export const DASH = 64;
+export const COMMA = 128;
+export const OTHER = 256;
+/** Letters and digits: what runs inside a token are made of. */
+export const WORD = DIGIT | HEX_ALPHA | ALPHA;
+/** The class of each ASCII character; anything above is {@link OTHER}. */
+export const CLASS = new Uint16Array(128).fill(OTHER);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (let c = 65; c <= 90; c++) CLASS[c] = isHexAlpha(c) ? HEX_ALPHA : ALPHA;
+for (let c = 97; c <= 122; c++) CLASS[c] = isHexAlpha(c) ? HEX_ALPHA : ALPHA;
+CLASS[46] = DOT;
+CLASS[58] = COLON;
+CLASS[47] = SLASH;
+CLASS[45] = DASH;
+CLASS[44] = COMMA;
+
+/** The placeholders, by the codes {@link wholeShape} returns. */
+export const NUM = 0;
+export const TIME = 1;
+export const DURATION = 2;
+export const SIZE = 3;
+export const IP = 4;
+export const UUID = 5;
+export const HEX = 6;
+export const PATH = 7;
+export const ID = 8;
+
+/**
+ * The placeholder code of a whole token `s[a, b)`, given the classes of its characters `m` and
+ * whether each of its letter-and-digit runs holds a digit; -1 when only parts of it are variable.
+ * The classes rule shapes out before any is scanned for (an IPv4 address has nothing but digits,
+ * dots, a colon and a slash...), so a token is read once or twice, not once per shape.
+ */
+export function wholeShape(s: string, a: number, b: number, m: number, everyRunHasDigit: boolean): number {
   const n = numberEnd(s, a, b);
-  if (n === b) return '<NUM>';
-  if (isIpv4(s, a, b)) return '<IP>';
-  if (isTime(s, a, b)) return '<TIME>';
-  if (isUuid(s, a, b)) return '<UUID>';
-  if (isHex(s, a, b)) return '<HEX>';
+  if (n === b) return NUM;
+  if ((m & DOT) !== 0 && (m & ~(DIGIT | DOT | SLASH | COLON)) === 0 && isIpv4(s, a, b)) return IP;
+  if ((m & COLON) !== 0 && (m & ~(DIGIT | COLON | DOT | COMMA)) === 0 && isTime(s, a, b)) return TIME;
+  if (b - a === 36 && (m & ~(DIGIT | HEX_ALPHA | DASH)) === 0 && isUuid(s, a, b)) return UUID;
+  if ((m & ~WORD) === 0 && isHex(s, a, b)) return HEX;
   if (n > a) {
     let j = n;
     while (j < b && (isAlpha(s.charCodeAt(j)) || s.charCodeAt(j) === 37 || s.charCodeAt(j) === 181)) j++;
     if (j === b && b - n <= 7) {
       const unit = s.slice(n, b).toLowerCase();
-      if (DURATION_UNITS.has(unit)) return '<DURATION>';
-      if (SIZE_UNITS.has(unit)) return '<SIZE>';
+      if (DURATION_UNITS.has(unit)) return DURATION;
+      if (SIZE_UNITS.has(unit)) return SIZE;
     }
   }
-  if (isIpv6(s, a, b)) return '<IP>';
-  for (let i = a; i < b; i++) if (s.charCodeAt(i) === 47) return '<PATH>';
+  if ((m & COLON) !== 0 && isIpv6(s, a, b)) return IP;
+  if ((m & SLASH) !== 0) return PATH;
   // Only runs that hold a digit are masked; a token of nothing but such runs is one id.
-  for (let i = a; i < b; ) {
-    const start = i;
-    let digit = false;
-    while (i < b && isWord(s.charCodeAt(i))) {
-      if (isDigit(s.charCodeAt(i))) digit = true;
-      i++;
-    }
-    if (i > start && !digit) return undefined;
-    if (i === start) i++;
-  }
-  return '<ID>';
+  return everyRunHasDigit ? ID : -1;
 }
