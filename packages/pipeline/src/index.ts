@@ -15,13 +15,14 @@ export type {
   NdjsonDeadLetterSinkOptions,
 } from './dead-letter.js';
 export { MemoryDeadLetterSink, NdjsonDeadLetterSink, readDeadLetters, toDeadLetterPayload } from './dead-letter.js';
-export { formatClosedLoopTimeline, runClosedLoopDemo } from './demo/closed-loop.js';
+export { runClosedLoopDemo } from './demo/closed-loop.js';
 export type {
   ClosedLoopDemoOptions,
   ClosedLoopDemoResult,
   ClosedLoopDemoSummary,
   ClosedLoopTimelineEntry,
 } from './demo/closed-loop-options.js';
+export { formatClosedLoopTimeline } from './demo/demo-report.js';
 export type { FileStateStoreOptions } from './file-store.js';
 export { FileStateStore } from './file-store.js';
 export type { HealthCheck, HealthOptions, HealthReport } from './health.js';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { formatClosedLoopTimeline, runClosedLoopDemo } from '../demo/closed-loop.js';
+import { runClosedLoopDemo } from '../demo/closed-loop.js';
+import { formatClosedLoopTimeline } from '../demo/demo-report.js';
 import type { CliCommand } from './command.js';
 
 /** `aiops demo`: the closed loop, end to end on this machine (see `runClosedLoopDemo`). */

@@ -1,10 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Decoder, IncidentEvent, Notifier, RawRecord, RunbookCatalogView } from '@aiops/core';
+import { join, resolve } from 'node:path';
+import type { IncidentEvent, Notifier, RunbookCatalogView } from '@aiops/core';
 import { createErrorRateDetector } from '@aiops/detectors';
 import {
   createCloudWatchLogsDecoder,
@@ -13,28 +11,20 @@ import {
   createKinesisSource,
 } from '@aiops/ingest';
 import { analyzerFromEnv } from '@aiops/llm-analyzer';
-import {
-  createConsoleNotifier,
-  createJiraNotifier,
-  createSlackNotifier,
-  createWebhookNotifier,
-  jiraOptionsFromEnv,
-  slackOptionsFromEnv,
-  webhookOptionsFromEnv,
-} from '@aiops/notifiers';
+import { createConsoleNotifier } from '@aiops/notifiers';
 import { createFolderCatalog, createRunbookExecutor } from '@aiops/runbook-executor';
 import { NdjsonDeadLetterSink } from '../dead-letter.js';
 import { FileStateStore } from '../file-store.js';
 import { createPipeline } from '../pipeline.js';
-import { renderIncidentReport, reportIncidentsFromEvents } from '../report/incident-report.js';
-import type { ReportBucket, ReportMark } from '../report/report-types.js';
 import type {
   ClosedLoopDemoOptions,
   ClosedLoopDemoResult,
   ClosedLoopDemoSummary,
   ClosedLoopTimelineEntry,
 } from './closed-loop-options.js';
+import { renderDemoReport } from './demo-report.js';
 import { type DemoService, startDemoService } from './demo-service.js';
+import { findExampleRunbooks, freePort, notifiersFromEnv, observeSpike, sleep, waitFor } from './demo-support.js';
 import { startInProcessKinesis } from './in-process-kinesis.js';
 import { type LoadGenerator, startLoad } from './load-generator.js';
 import { type LogShipper, type ShippedLine, startLogShipper } from './log-shipper.js';
@@ -361,7 +351,18 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     note(`report written to ${reportPath}`);
     await writeFile(
       reportPath,
-      renderDemoReport({ summary, timeline, buckets, events, analyzer: analyzerName, load, shipper, startedAt }),
+      renderDemoReport({
+        service: SERVICE,
+        bucketMs: BUCKET_MS,
+        summary,
+        timeline,
+        buckets,
+        events,
+        analyzer: analyzerName,
+        load,
+        shipper,
+        startedAt,
+      }),
     );
   }
   const wallMs = Date.now() - startedAt;
@@ -381,181 +382,4 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     },
     analyzer: analyzerName,
   };
-}
-
-/**
- * Formats a demo's timeline for the console: one line per step, with its offset from the spike
- * reaching the stream (or from the first step, when there was no spike).
- *
- * @example
- * ```ts
- * import { formatClosedLoopTimeline, runClosedLoopDemo } from '@aiops/pipeline';
- * const result = await runClosedLoopDemo({ reportPath: false });
- * console.log(formatClosedLoopTimeline(result));
- * ```
- */
-export function formatClosedLoopTimeline(result: Pick<ClosedLoopDemoResult, 'timeline' | 'summary'>): string {
-  const zero = result.summary.spikeAt ? Date.parse(result.summary.spikeAt) : result.timeline[0]?.at;
-  const lines = result.timeline.map((e) => {
-    const ms = zero === undefined ? 0 : e.at - zero;
-    const offset = `${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1_000).toFixed(3)} s`;
-    return `  ${new Date(e.at).toISOString().slice(11, 23)}  ${offset.padStart(10)}  ${e.what}`;
-  });
-  const from = result.summary.spikeAt ? 'from the spike reaching the stream' : 'from the start';
-  return `Timeline (offsets ${from}):\n${lines.join('\n')}\n`;
-}
-
-function renderDemoReport(input: {
-  summary: ClosedLoopDemoSummary;
-  timeline: readonly ClosedLoopTimelineEntry[];
-  buckets: ReadonlyMap<number, { requests: number; errors: number }>;
-  events: readonly IncidentEvent[];
-  analyzer: string;
-  load: LoadGenerator | undefined;
-  shipper: LogShipper | undefined;
-  startedAt: number;
-}): string {
-  const { summary, buckets } = input;
-  const times = [...buckets.keys()].sort((a, b) => a - b);
-  const series: ReportBucket[] = [];
-  // Every bucket from the first to the last, so a silent moment (the restart) shows as a gap.
-  if (times.length > 0) {
-    for (let t = times[0]!; t <= times.at(-1)!; t += BUCKET_MS) {
-      const b = buckets.get(t) ?? { requests: 0, errors: 0 };
-      series.push({ t, requests: b.requests, errors: b.errors });
-    }
-  }
-  const marks: ReportMark[] = input.timeline
-    .filter((e) => e.kind !== undefined)
-    .map((e) => ({ at: e.at, label: e.what.split(':')[0]!, kind: e.kind! }));
-  const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
-  const load = input.load?.stats;
-  return renderIncidentReport({
-    title: `aiops closed-loop demo: ${SERVICE}`,
-    subtitle: `A local service, its logs through Kinesis (kinesalite), the error-rate detector, the ${input.analyzer} analyzer and the restart-service runbook. Times are measured from the moment the first failing request's log record reached the stream.`,
-    bucketMs: BUCKET_MS,
-    series,
-    marks,
-    incidents: reportIncidentsFromEvents(input.events),
-    facts: {
-      'spike reached the stream': summary.spikeAt ?? 'never',
-      'detected after': ms(summary.detectedAfterMs),
-      'runbook started after': ms(summary.actionAfterMs),
-      'recovered after': ms(summary.recoveredAfterMs),
-      'runbook runs': summary.runbookRuns,
-      incidents: summary.incidents,
-      notifications: Object.entries(summary.notifications)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(', '),
-      ...(load
-        ? {
-            'requests sent': `${load.sent} (${load.ok} ok, ${load.failed} failed, ${load.unreachable} unanswered during the restart)`,
-          }
-        : {}),
-      ...(input.shipper
-        ? {
-            'log lines shipped': `${input.shipper.stats.lines} in ${input.shipper.stats.records} Kinesis records`,
-          }
-        : {}),
-    },
-    generatedAt: Date.now(),
-  });
-}
-
-/**
- * The decoder, telling once when the first failing request (a 5xx or an error line) comes out of a
- * record, with that record's arrival time on the stream (Kinesis `ApproximateArrivalTimestamp`).
- */
-function observeSpike(decoder: Decoder, onSpike: (receivedAt: number | undefined) => void): Decoder {
-  let seen = false;
-  return {
-    name: decoder.name,
-    ...(decoder.matches ? { matches: (record: RawRecord) => decoder.matches!(record) } : {}),
-    decode(record) {
-      const signals = decoder.decode(record);
-      if (!seen) {
-        const failing = signals.some(
-          (s) => s.type === 'log' && (s.level === 'error' || Number(s.attributes?.httpStatus ?? 0) >= 500),
-        );
-        if (failing) {
-          seen = true;
-          onSpike(record.origin.receivedAt);
-        }
-      }
-      return signals;
-    },
-  };
-}
-
-/** Slack, Jira and webhook notifiers, each when its settings are in `env` (partial settings throw, naming what is missing). */
-function notifiersFromEnv(env: Readonly<Record<string, string | undefined>>): Notifier[] {
-  const set = (...names: string[]) => names.some((n) => (env[n] ?? '').trim() !== '');
-  const out: Notifier[] = [];
-  if (set('SLACK_BOT_TOKEN', 'SLACK_CHANNEL_ID')) out.push(createSlackNotifier(slackOptionsFromEnv(env)));
-  if (set('JIRA_HOST', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY')) out.push(createJiraNotifier(jiraOptionsFromEnv(env)));
-  if (set('AIOPS_WEBHOOK_URL')) out.push(createWebhookNotifier(webhookOptionsFromEnv(env)));
-  return out;
-}
-
-/** `examples/runbooks` of the repository: looked for above this module, then above the working directory. */
-function findExampleRunbooks(): string {
-  const starts = [moduleDir(), process.cwd()].filter((d): d is string => d !== undefined);
-  for (const start of starts) {
-    let dir = start;
-    for (let i = 0; i < 8; i++) {
-      const candidate = join(dir, 'examples', 'runbooks');
-      if (existsSync(join(candidate, 'runbooks', 'restart-service.yaml'))) return candidate;
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  throw new Error(
-    'the example runbook repository (examples/runbooks with runbooks/restart-service.yaml) was not found: run the demo from a clone of the repository, or pass --runbooks <dir>',
-  );
-}
-
-/** This module's folder: from `import.meta.url` in ESM, `__dirname` in the CommonJS build (where the former is empty). */
-function moduleDir(): string | undefined {
-  try {
-    return dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return typeof __dirname === 'string' ? __dirname : undefined;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Polls `done` every 25 ms; resolves `false` after `timeoutMs`, rejects when aborted. */
-async function waitFor(done: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= until) return false;
-    await sleep(25, signal);
-  }
-  return true;
 }
