@@ -116,11 +116,11 @@ export function rangeNoveltyModel(options: { margin?: number; minPoints?: number
 
 /** Bins of the rarity histograms (as in {@link rarityModel}): a tenth of a decade of odds each. */
 const BINS = 64;
-/** Upper bounds of the bins, as scores: binning is a binary search, not a logarithm per point. */
-const BOUNDS = Float64Array.from({ length: BINS - 1 }, (_, i) => {
-  const odds = 10 ** ((i + 1) / 10 - 3);
-  return odds / (1 + odds);
-});
+/**
+ * Upper bounds of the bins for a raw score `z / (z + zHalf)`, as values of `z` (a raw score's odds
+ * are `z / zHalf`): binning is a binary search on `z` itself, with neither a division nor a logarithm.
+ */
+const zBounds = (zHalf: number) => Float64Array.from({ length: BINS - 1 }, (_, i) => zHalf * 10 ** ((i + 1) / 10 - 3));
 /** Recent points whose mean is judged, by the mean shift and by the seasonal baseline alike. */
 const RECENT = 10;
 /**
@@ -160,13 +160,13 @@ function halveTree(a: number[], at: number): number {
   }
   return n;
 }
-/** The bin of a score: how many bin bounds are at or below it (a binary search). */
-function binOf(score: number): number {
+/** The bin of `z` among `bounds`: how many bounds are at or below it (a binary search). */
+function binOf(bounds: Float64Array, z: number): number {
   let lo = 0;
   let hi = BINS - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (BOUNDS[mid]! <= score) lo = mid + 1;
+    if (bounds[mid]! <= z) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -184,8 +184,10 @@ const PV = 4;
 /** Lowest and highest values seen. */
 const LO = 5;
 const HI = 6;
+/** Start of the hour of the last point (its slot is `k`), so the slot is recomputed only when the hour changes. */
+const HOUR = 7;
 /** The last {@link RECENT} values, a ring. */
-const RING = 7;
+const RING = 8;
 /** Per hourly slot: count, mean and variance, side by side. */
 const SLOT = RING + RECENT;
 /** The rarity histograms of the mean shift's and the seasonal baseline's raw scores (Fenwick trees). */
@@ -194,7 +196,7 @@ const HIST_SEASON = HIST_SHIFT + BINS;
 const STATE_NUMBERS = HIST_SEASON + BINS;
 
 /**
- * Per-series state of {@link adaptiveModel}: a few counters and one array of 217 numbers holding
+ * Per-series state of {@link adaptiveModel}: a few counters and one array of 218 numbers holding
  * every real-valued part (first point's time, the recent values, the mean shift's and each hourly
  * slot's mean and variance, the range seen, the two rarity histograms). One flat array keeps a
  * series' state together in memory and costs no allocation per point; it snapshots as plain JSON.
@@ -301,6 +303,11 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
   const CLIP_Z = 3;
   /** Range novelty: how far past the range seen, as a share of it, a value must go. */
   const MARGIN = 0.1;
+  const shiftBounds = zBounds(SHIFT_Z);
+  const seasonBounds = zBounds(SEASON_Z);
+  /** `minRaw` as a z of each member (a raw score `z / (z + zHalf)` reaches `minRaw` at this z). */
+  const minShiftZ = (SHIFT_Z * minRaw) / (1 - minRaw);
+  const minSeasonZ = (SEASON_Z * minRaw) / (1 - minRaw);
 
   return defineScoreModel<AdaptiveState>({
     kind: 'anomaly',
@@ -331,13 +338,16 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
       const d0 = x - m;
       a[M] = m + w * d0;
       a[V] = (1 - w) * (v + w * d0 * d0);
-      const rawShift = zs > 0 ? zs / (zs + SHIFT_Z) : 0;
 
       // Member 1, the daily season: the recent mean against its hour's mean and spread.
-      let rawSeason = 0;
-      const hour = Math.floor(t / SLOT_MS);
-      const k = hour - Math.floor(hour / SLOTS) * SLOTS;
-      s.k = k;
+      let zSeason = 0;
+      let k = s.k;
+      if (!(t >= a[HOUR]! && t - a[HOUR]! < SLOT_MS) || n === 0) {
+        const hour = Math.floor(t / SLOT_MS);
+        k = hour - Math.floor(hour / SLOTS) * SLOTS;
+        s.k = k;
+        a[HOUR] = hour * SLOT_MS;
+      }
       const at = SLOT + 3 * k;
       const sn = a[at]!;
       if (sn === 0) {
@@ -357,20 +367,20 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
         a[at + 1] = sm + sw * d;
         a[at + 2] = (1 - sw) * (sv + sw * d * d);
         a[PV] = a[PV]! + 0.01 * (d * d - a[PV]!);
-        if (scoring && zv > 0) rawSeason = zv / (zv + SEASON_Z);
+        if (scoring) zSeason = zv;
       }
 
       // Rarity of both raw scores among the series' own: 1 for a score never reached, 0.5 when one in √n was as high.
       let best = 0;
       let lead = 0;
-      const ba = binOf(rawShift);
+      const ba = binOf(shiftBounds, zs);
       const na = s.na;
-      if (na >= WARMUP && rawShift >= minRaw) best = 1 - LN[na - fenwickBelow(a, HIST_SHIFT, ba) + 1]! / LN[na + 1]!;
+      if (na >= WARMUP && zs >= minShiftZ) best = 1 - LN[na - fenwickBelow(a, HIST_SHIFT, ba) + 1]! / LN[na + 1]!;
       fenwickAdd(a, HIST_SHIFT, ba, 1);
       s.na = na + 1 >= HISTORY ? halveTree(a, HIST_SHIFT) : na + 1;
-      const bb = rawSeason > 0 ? binOf(rawSeason) : 0;
+      const bb = zSeason > 0 ? binOf(seasonBounds, zSeason) : 0;
       const nb = s.nb;
-      if (nb >= WARMUP && rawSeason >= minRaw) {
+      if (nb >= WARMUP && zSeason >= minSeasonZ) {
         const rb = 1 - LN[nb - fenwickBelow(a, HIST_SEASON, bb) + 1]! / LN[nb + 1]!;
         if (rb > best) {
           best = rb;
