@@ -51,7 +51,7 @@ async function send(notifier: Notifier, event: IncidentEvent, t: TestContext = c
   await notifier.notify(event, t.step(`${event.id}:${notifier.name}`, attempt));
 }
 
-async function rejection(promise: Promise<unknown>): Promise<AiopsError> {
+async function rejection(promise: Promise<unknown>): Promise<AiopsError<string>> {
   try {
     await promise;
   } catch (err) {
