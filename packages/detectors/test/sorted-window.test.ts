@@ -54,6 +54,11 @@ describe('sorted window', () => {
         // Around any centre, not only the median.
         const centre = xs[0]!;
         expect(madOfSorted(s, centre) + 0).toBe(bruteMad(xs, centre));
+        // Walked to from any hint, the same answer as bisected for.
+        for (const split of [0, xs.length >> 2, xs.length, 10 * xs.length]) {
+          expect(madOfSorted(s, med, { split }) + 0).toBe(bruteMad(xs, med));
+          expect(madOfSorted(s, centre, { split }) + 0).toBe(bruteMad(xs, centre));
+        }
       }),
     );
   });

@@ -67,10 +67,13 @@ export function medianOfSorted(a: readonly number[]): number {
  * (from 0) of `|a[i] - med|`, the upper middle one when `n` is even.
  *
  * The deviations of the values below `med`, read from `med` outwards, form one ascending run and
- * those at or above it another; the answer is the k-th smallest of their union, found by a binary
- * search on how many of the first k + 1 come from the lower run.
+ * those at or above it another; the answer is the k-th smallest of their union, found from how
+ * many of the first k + 1 come from the lower run (the split). The split is where a monotone test
+ * turns false; it is walked to from `hint.split` when given (a sliding window's split moves by a
+ * step or two per point, and a walk's branches are predictable where a bisection's are not) and
+ * left there for the next call, else bisected for.
  */
-export function madOfSorted(a: readonly number[], med: number): number {
+export function madOfSorted(a: readonly number[], med: number, hint?: { split?: number }): number {
   const n = a.length;
   // m splits a[0, m) < med <= a[m, n); med is usually the median, so m is found next to the middle.
   let m = n >> 1;
@@ -78,16 +81,28 @@ export function madOfSorted(a: readonly number[], med: number): number {
   while (m < n && a[m]! < med) m++;
   const take = (n >> 1) + 1; // how many smallest deviations, the last of which is the answer
   const upper = n - m;
-  // i deviations from the lower run (lower(j) = med - a[m - 1 - j]), take - i from the upper one
-  // (upper(j) = a[m + j] - med). The first i where the upper run's last taken one is not above
-  // the lower run's next one is the split of the `take` smallest.
-  let lo = take > upper ? take - upper : 0;
-  let hi = Math.min(take, m);
-  while (lo < hi) {
-    const i = (lo + hi) >>> 1;
-    const j = take - i;
-    if (j > 0 && a[m + j - 1]! - med > med - a[m - 1 - i]!) lo = i + 1;
-    else hi = i;
+  // With i deviations from the lower run (lower(j) = med - a[m - 1 - j]) and take - i from the
+  // upper one (upper(j) = a[m + j] - med), "more from the lower run" holds while the upper run's
+  // last taken one is above the lower run's next one. The split is the first i where it fails.
+  const min = take > upper ? take - upper : 0;
+  const max = Math.min(take, m);
+  let lo: number;
+  if (hint === undefined) {
+    lo = min;
+    let hi = max;
+    while (lo < hi) {
+      const i = (lo + hi) >>> 1;
+      const j = take - i;
+      if (j > 0 && a[m + j - 1]! - med > med - a[m - 1 - i]!) lo = i + 1;
+      else hi = i;
+    }
+  } else {
+    lo = hint.split ?? take >> 1;
+    if (lo < min) lo = min;
+    else if (lo > max) lo = max;
+    while (lo < max && take - lo > 0 && a[m + take - lo - 1]! - med > med - a[m - 1 - lo]!) lo++;
+    while (lo > min && !(a[m + take - lo]! - med > med - a[m - lo]!)) lo--;
+    hint.split = lo;
   }
   const j = take - lo;
   const fromLower = lo > 0 ? med - a[m - lo]! : Number.NEGATIVE_INFINITY;

@@ -54,6 +54,8 @@ export interface MadState {
   i: number;
   s: number[];
   med: number;
+  /** Where the last MAD split the deviations below and above the median: the next one starts there. */
+  split?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export function madModel(options: MadModelOptions = {}): ScoreModel<MadState> {
   const { windowPoints, minPoints, zThreshold } = o;
   return defineScoreModel<MadState>({
     kind: 'outlier',
-    init: () => ({ w: [], i: 0, s: [], med: 0 }),
+    init: () => ({ w: [], i: 0, s: [], med: 0, split: 0 }),
     update(st, _t, x) {
       // NaN has no place in a sorted window; it is neither scored nor learned.
       if (Number.isNaN(x)) return 0;
@@ -86,7 +88,7 @@ export function madModel(options: MadModelOptions = {}): ScoreModel<MadState> {
       if (s.length >= minPoints) {
         // st.med is the median of the window as it stands (kept up to date below).
         const med = st.med;
-        const mad = madOfSorted(s, med);
+        const mad = madOfSorted(s, med, st);
         const z = Math.abs(x - med) / (1.4826 * mad + 1e-4 * Math.abs(med) + 1e-9);
         score = halfAt(z, zThreshold);
       }
