@@ -88,6 +88,11 @@ console.log(
       cold: Math.round((cold.cpu / split.cpu) * 100) / 100,
     },
     wall: { linesPerSec: running.wall, coldLinesPerSec: cold.wall },
+    // Issue #4's targets: one default configuration, on one core.
+    targets: {
+      meanGA: { target: '>= 0.9', met: meanGA >= 0.9 },
+      linesPerSec: { target: '>= 1000000', met: running.cpu >= 1_000_000 },
+    },
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
   }),
 );
