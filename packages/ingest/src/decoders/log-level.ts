@@ -19,51 +19,50 @@ export interface DetectedLevel {
 /** Only the start of a message is examined: levels and request lines come first, and it keeps the cost flat. */
 const HEAD_CHARS = 320;
 
-const NAMES: Readonly<Record<string, LogLevel>> = {
-  trace: 'trace',
-  debug: 'debug',
-  dbg: 'debug',
-  verbose: 'debug',
-  info: 'info',
-  information: 'info',
-  notice: 'info',
-  warn: 'warn',
-  warning: 'warn',
-  error: 'error',
-  err: 'error',
-  severe: 'error',
-  fatal: 'fatal',
-  critical: 'fatal',
-  crit: 'fatal',
-  panic: 'fatal',
-  emerg: 'fatal',
-  emergency: 'fatal',
-  alert: 'fatal',
-};
+/**
+ * The level names loggers write, lower case. A Map, so that a name such as `constructor` or
+ * `__proto__` names no level (an object literal would answer with its prototype's members).
+ */
+const NAMES: ReadonlyMap<string, LogLevel> = new Map([
+  ['trace', 'trace'],
+  ['debug', 'debug'],
+  ['dbg', 'debug'],
+  ['verbose', 'debug'],
+  ['info', 'info'],
+  ['information', 'info'],
+  ['notice', 'info'],
+  ['warn', 'warn'],
+  ['warning', 'warn'],
+  ['error', 'error'],
+  ['err', 'error'],
+  ['severe', 'error'],
+  ['fatal', 'fatal'],
+  ['critical', 'fatal'],
+  ['crit', 'fatal'],
+  ['panic', 'fatal'],
+  ['emerg', 'fatal'],
+  ['emergency', 'fatal'],
+  ['alert', 'fatal'],
+]);
 
-// JSON logs: {"level":"error"}, {"severity":"WARNING"}, pino's {"level":50}, {"log.level":"info"}.
+/** pino / bunyan level numbers. */
+const PINO: ReadonlyMap<string, LogLevel> = new Map([
+  ['10', 'trace'],
+  ['20', 'debug'],
+  ['30', 'info'],
+  ['40', 'warn'],
+  ['50', 'error'],
+  ['60', 'fatal'],
+]);
+
+// JSON logs whose level key is not "level": {"severity":"WARNING"}, {"log.level":"info"}, {"lvl":"warn"}.
 const JSON_LEVEL =
   /"(?:[lL]evel|LEVEL|[sS]everity|log\.level|[lL]og[lL]evel|lvl|[lL]evel[nN]ame|@l)"\s*:\s*"?([A-Za-z]+|\d{1,2})\b/;
 // JSON access logs: {"status":503}, {"statusCode":"404"}, ALB {"elb_status_code":"502"}.
 const JSON_STATUS = /"(?:status|statusCode|status_code|httpStatus|http_status|elb_status_code)"\s*:\s*"?([1-5]\d\d)\b/;
-// The cues of a text line, whichever comes first: a level written in capitals as a word ("ERROR",
-// "[WARN]", Lambda's "[ERROR]"), an access log's request (`GET /cart`), or logfmt's `level=`.
-const TEXT_CUES =
-  /(?:^|[\s[\]|:(<])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|SEVERE|FATAL|CRIT(?:ICAL)?|PANIC|EMERG|ALERT)(?=$|[\s[\]|:)>,])|\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) [^\s"]|\b(?:[lL]evel|lvl|[sS]everity)=/;
-const REQUEST_AT = /(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /y;
-// After an access log's method: the path, maybe `HTTP/1.1"`, then the status (`"GET /cart HTTP/1.1" 503`, `GET /cart 503 12ms`).
+// After an access log's method and its space: the path, maybe `HTTP/1.1"`, then the status
+// (`"GET /cart HTTP/1.1" 503`, `GET /cart 503 12ms`).
 const AFTER_PATH = /\S+(?:\s+HTTP\/\d(?:\.\d)?)?"?\s+([1-5]\d\d)\b/y;
-// logfmt: level=error, lvl=warn, severity="info".
-const LOGFMT_AT = /(?:[lL]evel|lvl|[sS]everity)=["']?([A-Za-z]+)/y;
-
-const PINO: Readonly<Record<string, LogLevel>> = {
-  '10': 'trace',
-  '20': 'debug',
-  '30': 'info',
-  '40': 'warn',
-  '50': 'error',
-  '60': 'fatal',
-};
 
 /**
  * Finds the level of a log message where it is written plainly: a JSON `level`/`severity` field
@@ -81,30 +80,229 @@ const PINO: Readonly<Record<string, LogLevel>> = {
  * ```
  */
 export function detectLogLevel(message: string): DetectedLevel {
-  const head = message.length > HEAD_CHARS ? message.slice(0, HEAD_CHARS) : message;
-  const c0 = head.charCodeAt(0);
-  if (c0 === 123 || (c0 <= 32 && firstNonSpace(head) === '{')) return jsonLevel(head);
-  // One scan finds the first level word, request line or logfmt level; `search` allocates nothing.
-  let at = head.search(TEXT_CUES);
-  if (at < 0) return NONE;
-  const c = head.charCodeAt(at);
-  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) at++; // the delimiter before a level word
-  const first = head.charCodeAt(at);
-  if (first >= 97) {
-    LOGFMT_AT.lastIndex = at;
-    const l = LOGFMT_AT.exec(head);
-    const level = l ? NAMES[l[1]!.toLowerCase()] : undefined;
-    return level === undefined ? NONE : LEVELS[level];
+  const end = Math.min(message.length, HEAD_CHARS);
+  const c0 = message.charCodeAt(0);
+  if (c0 === 123 || (c0 <= 32 && firstNonSpace(message, end) === 123)) {
+    return jsonLevel(end < message.length ? message.slice(0, end) : message);
   }
-  REQUEST_AT.lastIndex = at;
-  if (REQUEST_AT.test(head)) {
-    AFTER_PATH.lastIndex = REQUEST_AT.lastIndex;
-    const r = AFTER_PATH.exec(head);
-    if (!r) return NONE;
-    return statusResult(Number(r[1]), undefined);
-  }
-  return LEVELS[levelWordAt(head, at)];
+  return textLevel(message, end);
 }
+
+// ------------------------------------------------------------------------------------------ text
+
+/*
+ * The cues of a text line, whichever starts first:
+ * - a level word in capitals (TRACE, DEBUG, INFO, NOTICE, WARN, WARNING, ERR, ERROR, SEVERE, FATAL,
+ *   CRIT, CRITICAL, PANIC, EMERG, ALERT), at the start or after whitespace or one of `[ ] | : ( <`,
+ *   and followed by the end or whitespace or one of `[ ] | : ) > ,` ("ERROR", "[WARN]", "ERROR:");
+ * - an access log's request: an HTTP method at a word boundary, a space, then a path (`GET /cart`);
+ * - logfmt's `level=`, `lvl=`, `severity=` (or `Level=`, `Severity=`) at a word boundary.
+ * Word boundaries and whitespace mean what they mean in a JavaScript regular expression (`\b`, `\s`).
+ *
+ * FIND_CUE, a regular expression of plain words, finds where a cue may be; code then checks the
+ * word there. Plain words let the regular expression engine skip through a line far faster than a
+ * loop over its characters (and faster than one expression with the boundaries in it), and one
+ * call per line is the main cost left. test/support/log-level-reference.ts states the cues as
+ * regular expressions; a property test holds this code to it.
+ */
+const FIND_CUE =
+  /TRACE|DEBUG|INFO|NOTICE|WARN|ERR|SEVERE|FATAL|CRIT|PANIC|EMERG|ALERT|GET |POST |PUT |DELETE |PATCH |HEAD |OPTIONS |CONNECT |evel=|lvl=|everity=/;
+/** Continues after a word that was no cue (`ERRORS`, `xINFO`, `loglevel=`). */
+const FIND_CUE_FROM = new RegExp(FIND_CUE.source, 'g');
+
+/** ASCII character classes. */
+const WORD = 1; // [A-Za-z0-9_]
+const OPENS = 2; // may come right before a level word: whitespace [ ] | : ( <
+const CLOSES = 4; // may come right after a level word: whitespace [ ] | : ) > ,
+const SPACE = 8; // \s
+
+const ASCII: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = WORD;
+  for (let c = 65; c <= 90; c++) t[c] = WORD;
+  for (let c = 97; c <= 122; c++) t[c] = WORD;
+  t[95] = WORD;
+  for (const c of [9, 10, 11, 12, 13, 32]) t[c] = OPENS | CLOSES | SPACE;
+  for (const ch of '[]|:') t[ch.charCodeAt(0)] = OPENS | CLOSES;
+  t[40] = OPENS; // (
+  t[60] = OPENS; // <
+  t[41] = CLOSES; // )
+  t[62] = CLOSES; // >
+  t[44] = CLOSES; // ,
+  return t;
+})();
+
+/** Whether `c` is whitespace as `\s` means it (ASCII and Unicode spaces, line terminators, BOM). */
+function isSpace(c: number): boolean {
+  if (c < 128) return (ASCII[c]! & SPACE) !== 0;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Whether `c` is a word character, as `\b` sees it. */
+function isWord(c: number): boolean {
+  return c < 128 && (ASCII[c]! & WORD) !== 0;
+}
+
+/** Whether `c` may come right before a level word. */
+function canOpen(c: number): boolean {
+  return c < 128 ? (ASCII[c]! & OPENS) !== 0 : isSpace(c);
+}
+
+function textLevel(s: string, end: number): DetectedLevel {
+  // Lines often start with their level (`ERROR ...`, Lambda's `[ERROR]`): no search for those.
+  const c0 = s.charCodeAt(0);
+  if (c0 >= 65 && c0 <= 90) {
+    const found = cueAt(s, 0, end, c0, true);
+    if (found !== undefined) return found;
+  } else if (c0 === 91) {
+    const c1 = s.charCodeAt(1);
+    if (c1 >= 65 && c1 <= 90) {
+      const found = cueAt(s, 1, end, c1, true);
+      if (found !== undefined) return found;
+    }
+  }
+  const head = end < s.length ? s.slice(0, end) : s;
+  let at = head.search(FIND_CUE);
+  while (at >= 0) {
+    const found = foundAt(s, at, end);
+    if (found !== undefined) return found;
+    FIND_CUE_FROM.lastIndex = at + 1;
+    at = FIND_CUE_FROM.exec(head)?.index ?? -1;
+  }
+  return NONE;
+}
+
+/** The cue whose word FIND_CUE found at `at`, or `undefined` when that word is none. */
+function foundAt(s: string, at: number, end: number): DetectedLevel | undefined {
+  const c = s.charCodeAt(at);
+  if (c < 97) {
+    if (at > 0 && isWord(s.charCodeAt(at - 1))) return undefined;
+    return cueAt(s, at, end, c, at === 0 || canOpen(s.charCodeAt(at - 1)));
+  }
+  // A logfmt key: `lvl=` here, `level=` or `severity=` (either case) from the letter before.
+  let eq: number;
+  let i = at;
+  if (c === 108) {
+    eq = at + 3;
+  } else {
+    i = at - 1;
+    const k = s.charCodeAt(i) | 0x20;
+    if (k === 108 && s.charCodeAt(at + 3) === 108)
+      eq = at + 4; // [lL]evel=
+    else if (k === 115 && s.charCodeAt(at + 3) === 114)
+      eq = at + 7; // [sS]everity=
+    else return undefined;
+  }
+  if (i > 0 && isWord(s.charCodeAt(i - 1))) return undefined;
+  return logfmtValue(s, eq, end);
+}
+
+/** The level logfmt writes after the `=` at `eq`: maybe a quote, then a name; no level when it names none. */
+function logfmtValue(s: string, eq: number, end: number): DetectedLevel {
+  let a = eq + 1;
+  const q = s.charCodeAt(a);
+  if (q === 34 || q === 39) a++;
+  let b = a;
+  while (b < end) {
+    const c = s.charCodeAt(b) | 0x20;
+    if (c < 97 || c > 122) break;
+    b++;
+  }
+  const level = b > a ? namedLevel(s, a, b) : undefined;
+  return level === undefined ? NONE : LEVELS[level];
+}
+
+/**
+ * The level the word starting at `i` (a letter `c` after a word boundary) gives, or `undefined`
+ * when that word is no cue. `opens`: the character before may open a level word.
+ */
+function cueAt(s: string, i: number, end: number, c: number, opens: boolean): DetectedLevel | undefined {
+  switch (c) {
+    case 84: // T
+      return opens && levelWord(s, i, end, 'TRACE') ? LEVELS.trace : undefined;
+    case 68: // D
+      if (opens && levelWord(s, i, end, 'DEBUG')) return LEVELS.debug;
+      return request(s, i, end, 'DELETE');
+    case 73: // I
+      return opens && levelWord(s, i, end, 'INFO') ? LEVELS.info : undefined;
+    case 78: // N
+      return opens && levelWord(s, i, end, 'NOTICE') ? LEVELS.info : undefined;
+    case 87: // W
+      return opens && (levelWord(s, i, end, 'WARNING') || levelWord(s, i, end, 'WARN')) ? LEVELS.warn : undefined;
+    case 69: // E
+      if (!opens) return undefined;
+      if (levelWord(s, i, end, 'ERROR') || levelWord(s, i, end, 'ERR')) return LEVELS.error;
+      return levelWord(s, i, end, 'EMERG') ? LEVELS.fatal : undefined;
+    case 83: // S
+      return opens && levelWord(s, i, end, 'SEVERE') ? LEVELS.error : undefined;
+    case 70: // F
+      return opens && levelWord(s, i, end, 'FATAL') ? LEVELS.fatal : undefined;
+    case 67: // C
+      if (opens && (levelWord(s, i, end, 'CRITICAL') || levelWord(s, i, end, 'CRIT'))) return LEVELS.fatal;
+      return request(s, i, end, 'CONNECT');
+    case 80: // P
+      if (opens && levelWord(s, i, end, 'PANIC')) return LEVELS.fatal;
+      return request(s, i, end, 'POST') ?? request(s, i, end, 'PUT') ?? request(s, i, end, 'PATCH');
+    case 65: // A
+      return opens && levelWord(s, i, end, 'ALERT') ? LEVELS.fatal : undefined;
+    case 71: // G
+      return request(s, i, end, 'GET');
+    case 72: // H
+      return request(s, i, end, 'HEAD');
+    case 79: // O
+      return request(s, i, end, 'OPTIONS');
+    default:
+      return undefined;
+  }
+}
+
+/** Whether `s` spells `word` at `i`, within the first `end` characters. */
+function spells(s: string, i: number, end: number, word: string): boolean {
+  if (i + word.length > end) return false;
+  for (let k = 1; k < word.length; k++) if (s.charCodeAt(i + k) !== word.charCodeAt(k)) return false;
+  return true; // the first letter was matched by the caller
+}
+
+/** Whether the level word `word` stands at `i`: spelled there and closed by the end or a closing character. */
+function levelWord(s: string, i: number, end: number, word: string): boolean {
+  if (!spells(s, i, end, word)) return false;
+  const j = i + word.length;
+  if (j === end) return true;
+  const c = s.charCodeAt(j);
+  return c < 128 ? (ASCII[c]! & CLOSES) !== 0 : isSpace(c);
+}
+
+/**
+ * An access log's request at `i`: `method`, a space, a path; the result is then the status after
+ * the path, or no level when there is none (the request was the line's first cue).
+ */
+function request(s: string, i: number, end: number, method: string): DetectedLevel | undefined {
+  const path = i + method.length + 1;
+  if (path >= end || !spells(s, i, end, method) || s.charCodeAt(path - 1) !== 32) return undefined;
+  const c = s.charCodeAt(path);
+  if (c === 34 || isSpace(c)) return undefined;
+  const head = end < s.length ? s.slice(0, end) : s;
+  AFTER_PATH.lastIndex = path;
+  if (!AFTER_PATH.test(head)) return NONE;
+  // The status is the three digits the match ends with (`\b` takes no characters).
+  const at = AFTER_PATH.lastIndex - 3;
+  return statusResult(
+    (head.charCodeAt(at) - 48) * 100 + (head.charCodeAt(at + 1) - 48) * 10 + head.charCodeAt(at + 2) - 48,
+    undefined,
+  );
+}
+
+// ------------------------------------------------------------------------------------------ JSON
 
 function jsonLevel(head: string): DetectedLevel {
   // Most JSON loggers (pino, winston, bunyan, Powertools) write "level": read it without a regex.
@@ -112,7 +310,10 @@ function jsonLevel(head: string): DetectedLevel {
   let level = k >= 0 ? tokenLevel(head, k + 7) : undefined;
   if (level === undefined) {
     const m = JSON_LEVEL.exec(head);
-    if (m) level = NAMES[m[1]!.toLowerCase()] ?? PINO[m[1]!];
+    if (m) {
+      const to = m.index + m[0].length;
+      level = namedLevel(head, to - m[1]!.length, to);
+    }
   }
   if (head.includes('tatus')) {
     const s = JSON_STATUS.exec(head);
@@ -131,33 +332,36 @@ function tokenLevel(s: string, at: number): LogLevel | undefined {
   if (s.charCodeAt(i) === 34) i++; // '"'
   let j = i;
   for (; j < s.length && j - i < 12; j++) {
-    const c = s.charCodeAt(j) | 0x20;
-    if (!((c >= 97 && c <= 122) || (c >= 0x30 && c <= 0x39))) break;
+    const c = s.charCodeAt(j);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57))) break;
   }
   return namedLevel(s, i, j);
 }
 
-/** The level a word or a pino number between `i` and `j` names, any case, without making a string. */
+/**
+ * The level the letters or digits between `i` and `j` name (a name in any case, or a pino number),
+ * without making a string.
+ */
 function namedLevel(s: string, i: number, j: number): LogLevel | undefined {
   const len = j - i;
-  const c = s.charCodeAt(i) | 0x20;
-  if (c >= 0x31 && c <= 0x36 && len === 2 && s.charCodeAt(i + 1) === 0x30) return PINO_BY_DIGIT[c - 0x31];
-  for (const [word, level] of WORDS_BY_LETTER[c] ?? []) {
-    if (word.length === len && sameLetters(s, i, word)) return level;
+  const c = s.charCodeAt(i);
+  if (c >= 0x31 && c <= 0x36) return len === 2 && s.charCodeAt(i + 1) === 0x30 ? PINO_BY_DIGIT[c - 0x31] : undefined;
+  const lower = c | 0x20;
+  if (lower < 97 || lower > 122) return undefined;
+  const words = WORDS_BY_LETTER[lower - 97]!;
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    if (word.length === len && sameLetters(s, i, word)) return NAMES.get(word);
   }
   return undefined;
 }
 
 const PINO_BY_DIGIT: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
-/** The level names, by their first letter's code (lower case). */
-const WORDS_BY_LETTER: Readonly<Record<number, ReadonlyArray<readonly [string, LogLevel]>>> = (() => {
-  const out: Record<number, Array<readonly [string, LogLevel]>> = {};
-  for (const [word, level] of Object.entries(NAMES)) {
-    const list = out[word.charCodeAt(0)] ?? [];
-    list.push([word, level]);
-    out[word.charCodeAt(0)] = list;
-  }
+/** The level names, by their first letter (a = 0). */
+const WORDS_BY_LETTER: ReadonlyArray<readonly string[]> = (() => {
+  const out: string[][] = Array.from({ length: 26 }, () => []);
+  for (const word of NAMES.keys()) out[word.charCodeAt(0) - 97]!.push(word);
   return out;
 })();
 
@@ -166,6 +370,8 @@ function sameLetters(s: string, i: number, word: string): boolean {
   for (let k = 0; k < word.length; k++) if ((s.charCodeAt(i + k) | 0x20) !== word.charCodeAt(k)) return false;
   return true;
 }
+
+// --------------------------------------------------------------------------------------- results
 
 /** Results for HTTP statuses, made once each: access logs repeat the same few codes. */
 const STATUS_RESULTS = new Map<number, DetectedLevel>();
@@ -190,33 +396,7 @@ const LEVELS: Readonly<Record<LogLevel, DetectedLevel>> = Object.freeze({
   fatal: Object.freeze({ level: 'fatal' }),
 });
 
-/**
- * The level of the word WORD_LEVEL matched at `at` (which may be the delimiter before it). The
- * regex only matches the level words, so their first letter (and the second, for EMERG against
- * ERROR and ERR) tells them apart without making a string.
- */
-function levelWordAt(s: string, at: number): LogLevel {
-  let i = at;
-  let c = s.charCodeAt(i);
-  if (c < 65 || c > 90) c = s.charCodeAt(++i);
-  switch (c) {
-    case 84: // TRACE
-      return 'trace';
-    case 68: // DEBUG
-      return 'debug';
-    case 73: // INFO
-    case 78: // NOTICE
-      return 'info';
-    case 87: // WARN, WARNING
-      return 'warn';
-    case 69: // ERROR, ERR, EMERG
-      return s.charCodeAt(i + 1) === 77 ? 'fatal' : 'error';
-    case 83: // SEVERE
-      return 'error';
-    default: // FATAL, CRITICAL, CRIT, PANIC, ALERT
-      return 'fatal';
-  }
-}
+const NONE: DetectedLevel = Object.freeze({});
 
 /**
  * Normalises a level as loggers write it: names in any case (`WARNING` → `warn`, `CRITICAL` →
@@ -230,21 +410,20 @@ function levelWordAt(s: string, at: number): LogLevel {
  * ```
  */
 export function normalizeLogLevel(value: unknown): LogLevel | undefined {
-  if (typeof value === 'string') return NAMES[value.toLowerCase()] ?? PINO[value];
-  if (typeof value === 'number') return PINO[String(value)];
+  if (typeof value === 'string') return NAMES.get(value.toLowerCase()) ?? PINO.get(value);
+  if (typeof value === 'number') return PINO.get(String(value));
   return undefined;
 }
-
-const NONE: DetectedLevel = Object.freeze({});
 
 function levelOfStatus(status: number): LogLevel {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
 }
 
-function firstNonSpace(s: string): string {
-  for (let i = 0; i < s.length; i++) {
+/** The code of the first character before `end` that is not JSON whitespace, or -1. */
+function firstNonSpace(s: string, end: number): number {
+  for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return s[i]!;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c;
   }
-  return '';
+  return -1;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectLogLevel, normalizeLogLevel } from '../../src/index.js';
+import { referenceLogLevel } from '../support/log-level-reference.js';
 
 describe('detectLogLevel', () => {
   it.each([
@@ -48,6 +49,58 @@ describe('detectLogLevel', () => {
 
   it('only reads the first 320 characters', () => {
     expect(detectLogLevel(`${'x'.repeat(400)} ERROR late`).level).toBeUndefined();
+    // A level word cut at character 320 is read as far as it goes: ERR is a level word too.
+    expect(detectLogLevel(`${'x'.repeat(316)} ERROR`).level).toBe('error');
+    expect(detectLogLevel(`${'x'.repeat(315)} WARNING`).level).toBe('warn');
+    expect(detectLogLevel(`${'x'.repeat(317)} ERROR`).level).toBeUndefined();
+  });
+
+  it.each([
+    ['ERRORS=0 then ERROR x', 'error'],
+    ['xINFO yWARN [FATAL]', 'fatal'],
+    ['loglevel=info ERROR disk', 'error'],
+    ['GET "quoted" WARN', 'warn'],
+    ['Level=info count=3', 'info'],
+    ['Severity="DEBUG" x', 'debug'],
+    ['ts=1 log.level=warn msg=x', 'warn'],
+    ['a=1 b=2 c=3 d=4 e=5 level=error', 'error'],
+    ['\u00a0ERROR after a no-break space', 'error'],
+  ])('takes the first real cue in %j, past words that only look like one', (message, level) => {
+    expect(detectLogLevel(message).level).toBe(level);
+  });
+
+  it.each([
+    'level=constructor ERROR',
+    'lvl=__proto__',
+    '{"severity":"toString"}',
+    '{"level":"hasOwnProperty","lvl":"valueOf"}',
+  ])('never takes a name of an object prototype member for a level: %j', (message) => {
+    expect(detectLogLevel(message)).toEqual({});
+  });
+
+  // Words and separators the cues are made of, so that generated lines hit the edge cases often.
+  const token = fc.constantFrom(
+    ...['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'WARNIN', 'ERR', 'ERROR', 'ERRORS', 'EMERG'],
+    ...['SEVERE', 'FATAL', 'CRIT', 'CRITICAL', 'PANIC', 'ALERT', 'REPORT', 'Info', 'error', 'warn', 'information'],
+    ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT', '/cart', 'HTTP/1.1', 'HTTP/2', '"'],
+    ...['200', '404', '503', '999', '50', '30', 'level', 'Level', 'lvl', 'severity', 'Severity', 'log.', '=', "'"],
+    ...[' ', ' ', ' ', '\t', '\n', '\u00a0', '\u2028', '[', ']', '|', ':', '(', ')', '<', '>', ',', '-', '_'],
+    ...['x', '7', '{', '}', '"level"', '"severity"', '"status"', '"elb_status_code"', ': ', '"lvl":', '"level":'],
+  );
+  const line = fc.oneof(
+    fc.string({ unit: token, maxLength: 40 }),
+    fc.string({ unit: token, maxLength: 12 }).map((s) => `${'x '.repeat(150)}${s}`), // around character 320
+    fc.string({ unit: token, maxLength: 12 }).map((s) => `{${s}`),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+  );
+
+  it('agrees with the definition written as regular expressions, on any line (fast-check)', () => {
+    fc.assert(
+      fc.property(line, (s) => {
+        expect(detectLogLevel(s)).toEqual(referenceLogLevel(s));
+      }),
+      { numRuns: 6_000 },
+    );
   });
 
   it('never throws and always returns a known level or none (fast-check)', () => {
@@ -69,5 +122,6 @@ describe('detectLogLevel', () => {
     expect(normalizeLogLevel('60')).toBe('fatal');
     expect(normalizeLogLevel('loud')).toBeUndefined();
     expect(normalizeLogLevel(null)).toBeUndefined();
+    expect(normalizeLogLevel('constructor')).toBeUndefined();
   });
 });
