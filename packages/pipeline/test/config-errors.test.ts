@@ -166,6 +166,7 @@ fastPath:
 
   it('a missing variable is named, with the line of the value that reads it', () => {
     expect(issuesOf(text, { HOOK_PATH: 'x', FLUSH_MS: '1', VALIDATE: 'off' })).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config file's own ${NAME} syntax.
       '6:12: notifiers[0].token: environment variable SLACK_BOT_TOKEN is not set (referenced as ${SLACK_BOT_TOKEN})',
     ]);
   });
@@ -174,6 +175,7 @@ fastPath:
     const config = parseConfig(`${FILE_SOURCE}deadLetters:\n  file: ./dl-$\${NOT_A_VAR}.ndjson\n`, 'aiops.yaml', {
       env: {},
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config file's own ${NAME} syntax.
     expect(config.deadLetters?.file).toBe('./dl-${NOT_A_VAR}.ndjson');
   });
 });

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -186,6 +187,12 @@ async function replay(
   o: { file: string; format: ReplayFormat; json: boolean; service?: string | undefined; logGroup?: string | undefined },
   io: CliIo,
 ): Promise<number> {
+  try {
+    await access(o.file, constants.R_OK);
+  } catch (err) {
+    io.err(`aiops replay: cannot read ${o.file}: ${(err as Error).message}\n`);
+    return 1;
+  }
   const started = performance.now();
   const total = o.format === 'cloudwatch-events' ? undefined : await countLines(o.file);
   const source = createFileSource({
@@ -256,16 +263,29 @@ async function replay(
   });
 
   const progress = createProgress(io, total, () => source.stats().lines);
+  // A source that cannot read is retried by the pipeline forever; a replay gives up instead.
+  let sourceFailure: string | undefined;
+  const failed = new Promise<void>((resolve) =>
+    pipeline.on('error', (f) => {
+      if (f.stage !== 'source') return;
+      sourceFailure = f.message;
+      resolve();
+    }),
+  );
   let stats: PipelineStats;
   let processMs: number;
   try {
     await built.start();
-    await pipeline.drained();
+    await Promise.race([pipeline.drained(), failed]);
     processMs = performance.now() - started;
     await built.stop(10_000);
     stats = pipeline.stats();
   } finally {
     progress.done();
+  }
+  if (sourceFailure !== undefined) {
+    io.err(`aiops replay: reading ${o.file} failed: ${sourceFailure}\n`);
+    return 1;
   }
   const ms = performance.now() - started;
   const found = [...incidents.values()].sort((a, b) => a.openedAt - b.openedAt);

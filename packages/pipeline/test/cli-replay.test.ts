@@ -1,0 +1,200 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DeadLetterRecord } from '@aiops/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDeadLetters, runCli } from '../src/index.js';
+
+const serviceLogs = fileURLToPath(new URL('../assets/service-logs.ndjson', import.meta.url));
+
+function capture(errIsTTY = false) {
+  const io = {
+    out: '',
+    err: '',
+    cli: {
+      errIsTTY,
+      out: (t: string) => {
+        io.out += t;
+      },
+      err: (t: string) => {
+        io.err += t;
+      },
+    },
+  };
+  return io;
+}
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aiops-replay-'));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('aiops replay', () => {
+  it('prints the incident with its open and resolve times on the file’s time, the dead letter and timings', async () => {
+    const io = capture();
+    expect(await runCli(['replay', serviceLogs], io.cli)).toBe(0);
+    expect(io.out).toMatch(/replayed service-logs\.ndjson \(ndjson\): 5,499 lines in \d+ ms/);
+    expect(io.out).toMatch(/incidents \(1\):\n {2}CRITICAL checkout error rate/);
+    // Event time of the file (10:00 on 2026-11-24), not the wall clock of the test.
+    expect(io.out).toMatch(
+      /opened 2026-11-24T10:0\d:\d\d\.\d{3}Z {2}resolved 2026-11-24T10:\d\d:\d\d\.\d{3}Z \(after \d+ s\)/,
+    );
+    expect(io.out).toMatch(/dead letters \(1\):\n {2}line 1235 {2}decode {2}ndjson: line 1: not JSON/);
+    expect(io.out).toMatch(/timings: \d+ ms reading, decoding and detecting; \d+ ms draining/);
+    // The console notifier printed the incident's life too, and nothing ran (no runbooks configured).
+    expect(io.out).toMatch(/· opened/);
+    // stderr is not a terminal here: plain progress lines, no carriage returns.
+    expect(io.err).toMatch(/replay: 100% 5,499\/5,499 lines, [\d.]+ s, done\n/);
+    expect(io.err).not.toContain('\r');
+  });
+
+  it('--json gives incidents, dead letters, stats and timings as one object', async () => {
+    const io = capture();
+    expect(await runCli(['replay', serviceLogs, '--json'], io.cli)).toBe(0);
+    const report = JSON.parse(io.out) as {
+      lines: number;
+      stats: { signals: number; findings: number; incidents: { created: number; resolved: number } };
+      incidents: Array<{ title: string; openedAt: number; resolvedAt?: number; labels: Record<string, string> }>;
+      deadLetters: DeadLetterRecord[];
+      timings: { totalMs: number };
+    };
+    expect(report.lines).toBe(5_499);
+    expect(report.stats.signals).toBe(5_498);
+    expect(report.stats.incidents).toMatchObject({ created: 1, resolved: 1 });
+    expect(report.incidents).toHaveLength(1);
+    const [incident] = report.incidents;
+    expect(incident?.labels.service).toBe('checkout');
+    expect(incident?.resolvedAt).toBeGreaterThan(incident?.openedAt ?? Number.POSITIVE_INFINITY);
+    expect(report.deadLetters.map((d) => d.origin?.line)).toEqual([1235]);
+  });
+
+  it('with a terminal, the progress is a bar redrawn in place and cleared at the end', async () => {
+    const io = capture(true);
+    expect(await runCli(['replay', serviceLogs, '--json'], io.cli)).toBe(0);
+    expect(io.err.endsWith('\r\x1b[K')).toBe(true);
+    expect(io.err).not.toMatch(/replay: .*done\n/);
+  });
+
+  it('--config takes the detectors and the runbooks from a config; runbooks only plan (dry run)', async () => {
+    const io = capture();
+    const config = fileURLToPath(new URL('../../../examples/config/aiops.yaml', import.meta.url));
+    expect(await runCli(['replay', serviceLogs, '--config', config, '--json'], io.cli)).toBe(0);
+    const report = JSON.parse(io.out) as {
+      stats: { incidents: { created: number }; actions: { succeeded: number; failed: number } };
+    };
+    expect(report.stats.incidents.created).toBeGreaterThanOrEqual(1);
+    // The example config's detectors (error-rate with a 5 s window), not the default set.
+    expect(io.err).not.toMatch(/template-spike/);
+    expect(report.stats.actions.failed).toBe(0);
+  });
+
+  it('--format text reads plain log lines, with --service naming the series', async () => {
+    const file = join(dir, 'app.log');
+    const lines: string[] = [];
+    const base = Date.parse('2026-11-24T08:00:00Z');
+    for (let i = 0; i < 400; i++) {
+      const t = new Date(base + i * 250).toISOString();
+      const failing = i >= 200 && i < 260;
+      lines.push(`${t} ${failing ? 'ERROR payment gateway timeout after 3000ms' : 'INFO GET /pay 200 12ms'}`);
+    }
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const io = capture();
+    expect(await runCli(['replay', file, '--format', 'text', '--service', 'payments', '--json'], io.cli)).toBe(0);
+    const report = JSON.parse(io.out) as {
+      lines: number;
+      incidents: Array<{ labels: Record<string, string>; openedAt: number }>;
+    };
+    expect(report.lines).toBe(400);
+    expect(report.incidents.length).toBeGreaterThanOrEqual(1);
+    expect(report.incidents[0]?.labels.service).toBe('payments');
+    expect(report.incidents[0]?.openedAt).toBeGreaterThanOrEqual(base + 200 * 250);
+  });
+
+  it('a missing file fails with exit 1 and its name', async () => {
+    const io = capture();
+    expect(await runCli(['replay', join(dir, 'nope.ndjson')], io.cli)).toBe(1);
+    expect(io.err).toContain('nope.ndjson');
+  });
+});
+
+describe('aiops deadletter replay', () => {
+  const base = Date.parse('2026-11-24T09:00:00Z');
+  const at = (i: number) => new Date(base + i * 100).toISOString();
+
+  it('after a fix, processes what now decodes, sends what still fails to a new sink with its reason, loses nothing', async () => {
+    const logs = join(dir, 'mixed.log');
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++)
+      lines.push(JSON.stringify({ ts: at(i), level: 'info', service: 'cart', msg: `ok ${i}` }));
+    lines.push(`${at(50)} WARN cart cache miss storm`); // plain text: refused by an NDJSON-only pipeline
+    lines.push(`${at(51)} ERROR cart upstream reset`);
+    lines.push('{"ts": "2026-11-24T09:00:05Z", "msg": '); // broken JSON: refused by both pipelines
+    await writeFile(logs, `${lines.join('\n')}\n`);
+    const dl = join(dir, 'dl.ndjson');
+    const strict = join(dir, 'strict.yaml');
+    const fixed = join(dir, 'fixed.yaml');
+    const common = `detectors: [{ type: error-rate }]\nnotifiers: []\nlogging: { level: silent }\n`;
+    await writeFile(
+      strict,
+      `sources:\n  - type: file\n    paths: ./mixed.log\ndecoders:\n  - type: ndjson\ndeadLetters:\n  file: ./dl.ndjson\n${common}`,
+    );
+    await writeFile(
+      fixed,
+      `sources:\n  - type: file\n    paths: ./unused.log\ndecoders:\n  - type: auto\n    text: true\n${common}`,
+    );
+
+    expect(await runCli(['run', '--config', strict], capture().cli)).toBe(0);
+    const before = await readDeadLetters(dl);
+    expect(before.records.map((r) => r.origin?.line)).toEqual([51, 52, 53]);
+    // A slow-path dead letter (no record to replay) and a line that is not a record: both must survive.
+    const notify: DeadLetterRecord = {
+      id: 'dl-notify-1',
+      at: base,
+      stage: 'notify',
+      reason: 'slack: channel_not_found',
+    };
+    await writeFile(dl, `${await readFile(dl, 'utf8')}${JSON.stringify(notify)}\nthis line is not JSON\n`);
+    const original = await readFile(dl, 'utf8');
+
+    // Without --remove-replayed the original stays byte for byte.
+    const out1 = join(dir, 'again-1.ndjson');
+    const io1 = capture();
+    expect(await runCli(['deadletter', 'replay', dl, '--config', fixed, '--out', out1], io1.cli)).toBe(1);
+    expect(io1.out).toMatch(/replayed 3 record\(s\) from .*dl\.ndjson: 2 processed, 1 failed again/);
+    expect(io1.out).toMatch(/skipped 1: stage notify is not a record of the stream/);
+    expect(io1.out).toMatch(/1 unreadable line\(s\) left as they are/);
+    expect(await readFile(dl, 'utf8')).toBe(original);
+    const again1 = await readDeadLetters(out1);
+    expect(again1.records).toHaveLength(1);
+    const [still] = again1.records;
+    expect(still?.id).toBe(before.records[2]?.id);
+    expect(still?.origin?.line).toBe(53);
+    expect(still?.reason).toMatch(/not JSON/);
+    expect(still?.payload).toEqual(before.records[2]?.payload);
+
+    // With --remove-replayed: the replayed records leave the original; everything else stays.
+    const out2 = join(dir, 'again-2.ndjson');
+    const io2 = capture();
+    expect(
+      await runCli(['deadletter', 'replay', dl, '-c', fixed, '--out', out2, '--remove-replayed', '--json'], io2.cli),
+    ).toBe(1);
+    const report = JSON.parse(io2.out) as {
+      replayed: number;
+      processed: number;
+      failedAgain: number;
+      removed: boolean;
+    };
+    expect(report).toMatchObject({ replayed: 3, processed: 2, failedAgain: 1, removed: true });
+    const rest = (await readFile(dl, 'utf8')).split('\n').filter(Boolean);
+    expect(rest).toEqual([JSON.stringify(notify), 'this line is not JSON']);
+    expect((await readDeadLetters(out2)).records.map((r) => r.id)).toEqual([before.records[2]?.id]);
+
+    // The replayed-and-fixed records are gone, the still-bad one is in the new sink: nothing vanished.
+    const accounted = report.processed + (await readDeadLetters(out2)).records.length + rest.length;
+    expect(accounted).toBe(before.records.length + 2);
+  });
+});
