@@ -3,12 +3,12 @@
 // stack creates, a poison record is dead-lettered with its reason without failing the batch.
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { createDynamoDbStateStoreTable, type KinesisLambdaHandler, type KinesisStreamEvent } from '@aiops/ingest';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_DIR } from '../src/bundle.js';
+import { alarmEvent, logsRecord } from './events.js';
 
 const TABLE = 'aiops-incidents-test';
 const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/aiops-signals';
@@ -77,60 +77,6 @@ function record(data: Uint8Array, partitionKey: string): KinesisStreamEvent['Rec
     awsRegion: 'eu-west-1',
     eventSourceARN: STREAM_ARN,
   };
-}
-
-function alarmEvent(alarmName: string, value: 'ALARM' | 'OK'): Uint8Array {
-  const now = new Date();
-  const stamp = now.toISOString().replace('Z', '+0000');
-  return Buffer.from(
-    JSON.stringify({
-      version: '0',
-      id: `c4c1c1c9-6542-e61b-6ef0-${String(++seq).padStart(12, '0')}`,
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account: '123456789012',
-      time: now.toISOString().slice(0, 19) + 'Z',
-      region: 'eu-west-1',
-      resources: [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`],
-      detail: {
-        alarmName,
-        state: {
-          value,
-          reason: 'Threshold Crossed: 1 out of the last 1 datapoints [12.0] was greater than the threshold (5.0)',
-          timestamp: stamp,
-        },
-        previousState: { value: value === 'ALARM' ? 'OK' : 'ALARM', reason: '', timestamp: stamp },
-        configuration: {
-          description: 'checkout 5xx',
-          metrics: [
-            {
-              id: 'm1',
-              metricStat: {
-                metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: {} },
-                period: 60,
-                stat: 'Sum',
-              },
-              returnData: true,
-            },
-          ],
-        },
-      },
-    }),
-  );
-}
-
-function logsRecord(messages: readonly string[]): Uint8Array {
-  const now = Date.now();
-  return gzipSync(
-    JSON.stringify({
-      messageType: 'DATA_MESSAGE',
-      owner: '123456789012',
-      logGroup: '/ecs/checkout',
-      logStream: 'task/abc',
-      subscriptionFilters: ['aiops'],
-      logEvents: messages.map((message, i) => ({ id: String(36_000_000_000_000 + i), timestamp: now + i, message })),
-    }),
-  );
 }
 
 async function items(): Promise<Record<string, AttributeValue>[]> {
