@@ -187,7 +187,7 @@ function foundAt(s: string, at: number, end: number): DetectedLevel | undefined 
   const c = s.charCodeAt(at);
   if (c < 97) {
     if (at > 0 && isWord(s.charCodeAt(at - 1))) return undefined;
-    return cueAt(s, at, end, c, at === 0 || canOpen(s.charCodeAt(at - 1)));
+    return wordFound(s, at, end, c, at === 0 || canOpen(s.charCodeAt(at - 1)));
   }
   // A logfmt key: `lvl=` here, `level=` or `severity=` (either case) from the letter before.
   let eq: number;
@@ -205,6 +205,64 @@ function foundAt(s: string, at: number, end: number): DetectedLevel | undefined 
   }
   if (i > 0 && isWord(s.charCodeAt(i - 1))) return undefined;
   return logfmtValue(s, eq, end);
+}
+
+/**
+ * The cue of the word in capitals FIND_CUE found at `at` (first letter `c`, after a word boundary),
+ * or `undefined`. FIND_CUE matched one of its words there, so only what tells its words apart and
+ * what may follow them is left to check (the hottest path: no spelling out).
+ */
+function wordFound(s: string, at: number, end: number, c: number, opens: boolean): DetectedLevel | undefined {
+  switch (c) {
+    case 84: // TRACE
+      return opens && closedAt(s, at + 5, end) ? LEVELS.trace : undefined;
+    case 68: // DEBUG, DELETE
+      if (s.charCodeAt(at + 2) === 76) return requestAt(s, at + 7, end);
+      return opens && closedAt(s, at + 5, end) ? LEVELS.debug : undefined;
+    case 73: // INFO
+      return opens && closedAt(s, at + 4, end) ? LEVELS.info : undefined;
+    case 78: // NOTICE
+      return opens && closedAt(s, at + 6, end) ? LEVELS.info : undefined;
+    case 87: // WARN, WARNING
+      if (!opens) return undefined;
+      return (spells(s, at + 3, end, 'NING') && closedAt(s, at + 7, end)) || closedAt(s, at + 4, end)
+        ? LEVELS.warn
+        : undefined;
+    case 69: // ERR, ERROR, EMERG
+      if (!opens) return undefined;
+      if (s.charCodeAt(at + 1) === 77) return closedAt(s, at + 5, end) ? LEVELS.fatal : undefined;
+      return (spells(s, at + 2, end, 'ROR') && closedAt(s, at + 5, end)) || closedAt(s, at + 3, end)
+        ? LEVELS.error
+        : undefined;
+    case 83: // SEVERE
+      return opens && closedAt(s, at + 6, end) ? LEVELS.error : undefined;
+    case 70: // FATAL
+      return opens && closedAt(s, at + 5, end) ? LEVELS.fatal : undefined;
+    case 67: // CRIT, CRITICAL, CONNECT
+      if (s.charCodeAt(at + 1) === 79) return requestAt(s, at + 8, end);
+      if (!opens) return undefined;
+      return (spells(s, at + 3, end, 'TICAL') && closedAt(s, at + 8, end)) || closedAt(s, at + 4, end)
+        ? LEVELS.fatal
+        : undefined;
+    case 80: // PANIC, PATCH, POST, PUT
+      switch (s.charCodeAt(at + 1)) {
+        case 79: // POST
+          return requestAt(s, at + 5, end);
+        case 85: // PUT
+          return requestAt(s, at + 4, end);
+        default:
+          if (s.charCodeAt(at + 2) === 84) return requestAt(s, at + 6, end); // PATCH
+          return opens && closedAt(s, at + 5, end) ? LEVELS.fatal : undefined;
+      }
+    case 65: // ALERT
+      return opens && closedAt(s, at + 5, end) ? LEVELS.fatal : undefined;
+    case 71: // GET
+      return requestAt(s, at + 4, end);
+    case 72: // HEAD
+      return requestAt(s, at + 5, end);
+    default: // OPTIONS
+      return requestAt(s, at + 8, end);
+  }
 }
 
 /** The level logfmt writes after the `=` at `eq`: maybe a quote, then a name; no level when it names none. */
@@ -275,20 +333,27 @@ function spells(s: string, i: number, end: number, word: string): boolean {
 
 /** Whether the level word `word` stands at `i`: spelled there and closed by the end or a closing character. */
 function levelWord(s: string, i: number, end: number, word: string): boolean {
-  if (!spells(s, i, end, word)) return false;
-  const j = i + word.length;
-  if (j === end) return true;
+  return spells(s, i, end, word) && closedAt(s, i + word.length, end);
+}
+
+/** Whether a level word ending at `j` is closed there: by the end or a closing character. */
+function closedAt(s: string, j: number, end: number): boolean {
+  if (j >= end) return j === end;
   const c = s.charCodeAt(j);
   return c < 128 ? (ASCII[c]! & CLOSES) !== 0 : isSpace(c);
 }
 
-/**
- * An access log's request at `i`: `method`, a space, a path; the result is then the status after
- * the path, or no level when there is none (the request was the line's first cue).
- */
+/** An access log's request at `i`: `method`, a space, a path (see {@link requestAt}). */
 function request(s: string, i: number, end: number, method: string): DetectedLevel | undefined {
-  const path = i + method.length + 1;
-  if (path >= end || !spells(s, i, end, method) || s.charCodeAt(path - 1) !== 32) return undefined;
+  return spells(s, i, end, method) ? requestAt(s, i + method.length + 1, end) : undefined;
+}
+
+/**
+ * The request whose method and space end before `path`, if a path starts there: its result is the
+ * status after the path, or no level when there is none (the request was the line's first cue).
+ */
+function requestAt(s: string, path: number, end: number): DetectedLevel | undefined {
+  if (path >= end || s.charCodeAt(path - 1) !== 32) return undefined;
   const c = s.charCodeAt(path);
   if (c === 34 || isSpace(c)) return undefined;
   const head = end < s.length ? s.slice(0, end) : s;
@@ -348,10 +413,10 @@ function namedLevel(s: string, i: number, j: number): LogLevel | undefined {
   if (c >= 0x31 && c <= 0x36) return len === 2 && s.charCodeAt(i + 1) === 0x30 ? PINO_BY_DIGIT[c - 0x31] : undefined;
   const lower = c | 0x20;
   if (lower < 97 || lower > 122) return undefined;
-  const words = WORDS_BY_LETTER[lower - 97]!;
-  for (let w = 0; w < words.length; w++) {
-    const word = words[w]!;
-    if (word.length === len && sameLetters(s, i, word)) return NAMES.get(word);
+  const names = NAMES_BY_LETTER[lower - 97]!;
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    if (name.word.length === len && sameLetters(s, i, name.word)) return name.level;
   }
   return undefined;
 }
@@ -359,9 +424,9 @@ function namedLevel(s: string, i: number, j: number): LogLevel | undefined {
 const PINO_BY_DIGIT: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 /** The level names, by their first letter (a = 0). */
-const WORDS_BY_LETTER: ReadonlyArray<readonly string[]> = (() => {
-  const out: string[][] = Array.from({ length: 26 }, () => []);
-  for (const word of NAMES.keys()) out[word.charCodeAt(0) - 97]!.push(word);
+const NAMES_BY_LETTER: ReadonlyArray<ReadonlyArray<{ readonly word: string; readonly level: LogLevel }>> = (() => {
+  const out: Array<Array<{ word: string; level: LogLevel }>> = Array.from({ length: 26 }, () => []);
+  for (const [word, level] of NAMES) out[word.charCodeAt(0) - 97]!.push({ word, level });
   return out;
 })();
 
