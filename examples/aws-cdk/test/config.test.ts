@@ -88,7 +88,7 @@ describe('the catalog and the automation role', () => {
     );
     const documents = await readCatalogDocuments(dir);
     expect(documents).toEqual([{ name: 'AWS-RebootRdsInstance', type: 'Automation' }]);
-    const app = new App();
+    const app = new App({ outdir: join(dir, 'cdk.out') });
     expect(() => new AiopsStack(app, 'Refused', { settings: DEFAULT_SETTINGS, documents, runbooksDir: dir })).toThrow(
       'Automation document AWS-RebootRdsInstance has no entry in AUTOMATION_PERMISSIONS',
     );

@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
   actionsOf,
@@ -46,6 +46,10 @@ beforeAll(async () => {
     role: logicalId(t, 'AWS::IAM::Role', 'EcsConsumerTaskRole'),
   };
 }, 60_000);
+// The assembly (with the bundled consumer) goes to a temporary folder CDK picked.
+afterAll(() => {
+  if (s) rmSync(s.outdir, { recursive: true, force: true });
+});
 
 describe('settings from CDK context', () => {
   it('sizes the stream', () => {

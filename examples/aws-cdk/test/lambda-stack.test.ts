@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   ACCOUNT,
@@ -36,6 +36,10 @@ beforeAll(async () => {
     automation: logicalId(t, 'AWS::IAM::Role', 'AutomationRole'),
   };
 }, 60_000);
+// The assembly (with the bundled consumer) goes to a temporary folder CDK picked.
+afterAll(() => {
+  if (s) rmSync(s.outdir, { recursive: true, force: true });
+});
 
 const commandDocs = () => s.documents.filter((d) => d.type === 'Command').map((d) => d.name);
 const automationDocs = () => s.documents.filter((d) => d.type === 'Automation').map((d) => d.name);
