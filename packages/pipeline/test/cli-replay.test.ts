@@ -72,6 +72,19 @@ describe('aiops replay', () => {
     expect(report.deadLetters.map((d) => d.origin?.line)).toEqual([1235]);
   });
 
+  it('--report writes an HTML report with the chart, the incident and its timeline', async () => {
+    const report = join(dir, 'replay.html');
+    const io = capture();
+    expect(await runCli(['replay', serviceLogs, '--report', report, '--json'], io.cli)).toBe(0);
+    const html = await readFile(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('<svg');
+    expect(html).toContain('Replay of service-logs.ndjson');
+    expect(html).toMatch(/checkout error rate 50\.0%/);
+    expect(html).toMatch(/opened: checkout error rate/);
+    expect(io.err).toContain(`report written to ${report}`);
+  });
+
   it('with a terminal, the progress is a bar redrawn in place and cleared at the end', async () => {
     const io = capture(true);
     expect(await runCli(['replay', serviceLogs, '--json'], io.cli)).toBe(0);

@@ -1,5 +1,5 @@
 import { constants, createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -18,6 +18,8 @@ import { createAutoDecoder, createFileSource, createJsonDecoder, createTextLogDe
 import { buildPipeline } from '../config/build.js';
 import { type LoadedConfig, parseConfigText } from '../config/load.js';
 import { MemoryDeadLetterSink } from '../dead-letter.js';
+import { renderIncidentReport, reportIncidentsFromEvents } from '../report/incident-report.js';
+import type { ReportBucket, ReportMark } from '../report/report-types.js';
 import type { PipelineStats } from '../stats.js';
 import type { CliCommand, CliIo } from './command.js';
 import { createProgress } from './progress-line.js';
@@ -26,7 +28,7 @@ import { loadOrReport, reportConfigError } from './run-command.js';
 const FORMATS = ['ndjson', 'auto', 'text', 'cloudwatch-events', 'cloudwatch-export'] as const;
 type ReplayFormat = (typeof FORMATS)[number];
 
-const USAGE = `Usage: aiops replay <file> [--format <format>] [--config <file>] [--json] [--service <name>] [--log-group <name>]
+const USAGE = `Usage: aiops replay <file> [--format <format>] [--config <file>] [--report <out.html>] [--json] [--service <name>] [--log-group <name>]
 
 Runs a file through a pipeline and prints what it found: each incident with its open and resolve
 times and findings, the dead letters with their reasons, and timings. Nothing acts on the world:
@@ -49,6 +51,8 @@ Options:
   -c, --config <file> take detectors, incident rules, analyzer and runbooks from a config
   --service <name>    service of text and CloudWatch lines
   --log-group <name>  log group of CloudWatch lines
+  --report <file>     also write a self-contained HTML report: log lines and errors over the
+                      file's time, incident open/resolve marks, timelines and analyses
   --json              one JSON object with everything found, instead of text
   -h, --help          this text
 
@@ -82,6 +86,7 @@ export const replayCommand: CliCommand = {
         service: { type: 'string' },
         'log-group': { type: 'string' },
         json: { type: 'boolean', default: false },
+        report: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -104,7 +109,14 @@ export const replayCommand: CliCommand = {
     if (!loaded) return 1;
     return replay(
       loaded,
-      { file, format, json: values.json, service: values.service, logGroup: values['log-group'] },
+      {
+        file,
+        format,
+        json: values.json,
+        service: values.service,
+        logGroup: values['log-group'],
+        report: values.report,
+      },
       io,
     );
   },
@@ -128,16 +140,52 @@ function decodersFor(format: ReplayFormat, service: string | undefined, logGroup
  * a replayed file's incidents open, group and resolve on the file's time, not on how fast it is read.
  * Timers stay on the wall clock: they pace the pipeline's work.
  */
-function eventTimeClock(): Clock & { observe(signals: readonly Signal[]): void } {
+function eventTimeClock(): Clock & {
+  observe(signals: readonly Signal[]): void;
+  /** Log lines and error lines per second of event time, for the report's chart. */
+  readonly seconds: Map<number, { requests: number; errors: number }>;
+} {
   let newest: number | undefined;
+  const seconds = new Map<number, { requests: number; errors: number }>();
   return {
     now: () => newest ?? Date.now(),
     setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms),
     clearTimeout: (handle) => systemClock.clearTimeout(handle),
+    seconds,
     observe(signals) {
-      for (const s of signals) if (newest === undefined || s.timestamp > newest) newest = s.timestamp;
+      for (const s of signals) {
+        if (newest === undefined || s.timestamp > newest) newest = s.timestamp;
+        if (s.type !== 'log') continue;
+        const second = Math.floor(s.timestamp / 1000) * 1000;
+        let b = seconds.get(second);
+        if (!b) {
+          b = { requests: 0, errors: 0 };
+          seconds.set(second, b);
+        }
+        b.requests++;
+        if (s.level === 'error' || s.level === 'fatal') b.errors++;
+      }
     },
   };
+}
+
+/** Per-second counts gathered into about 120 buckets of a round size, for the report's chart. */
+function reportSeries(seconds: ReadonlyMap<number, { requests: number; errors: number }>): {
+  bucketMs: number;
+  series: ReportBucket[];
+} {
+  const keys = [...seconds.keys()].sort((a, b) => a - b);
+  const span = keys.length > 0 ? (keys.at(-1) as number) - (keys[0] as number) + 1000 : 1000;
+  const bucketMs =
+    [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000].find((b) => span / b <= 150) ?? 86_400_000;
+  const buckets = new Map<number, ReportBucket>();
+  for (const k of keys) {
+    const t = Math.floor(k / bucketMs) * bucketMs;
+    const c = seconds.get(k) as { requests: number; errors: number };
+    const b = buckets.get(t) ?? { t, requests: 0, errors: 0 };
+    buckets.set(t, { t, requests: b.requests + c.requests, errors: b.errors + c.errors });
+  }
+  return { bucketMs, series: [...buckets.values()].sort((a, b) => a.t - b.t) };
 }
 
 function observedDecoder(d: Decoder, clock: ReturnType<typeof eventTimeClock>): Decoder {
@@ -184,7 +232,14 @@ async function countLines(file: string): Promise<number | undefined> {
 
 async function replay(
   loaded: LoadedConfig,
-  o: { file: string; format: ReplayFormat; json: boolean; service?: string | undefined; logGroup?: string | undefined },
+  o: {
+    file: string;
+    format: ReplayFormat;
+    json: boolean;
+    service?: string | undefined;
+    logGroup?: string | undefined;
+    report?: string | undefined;
+  },
   io: CliIo,
 ): Promise<number> {
   try {
@@ -248,7 +303,9 @@ async function replay(
     const r = track(c.incident);
     if (c.type !== 'updated') r.timeline.push({ at: c.incident.updatedAt, type: c.type });
   });
+  const events: IncidentEvent[] = [];
   pipeline.on('event', (e) => {
+    events.push(e);
     const r = track(e.incident);
     if (e.type === 'incident.analyzed') {
       r.analysis = {
@@ -290,6 +347,40 @@ async function replay(
   const ms = performance.now() - started;
   const found = [...incidents.values()].sort((a, b) => a.openedAt - b.openedAt);
   const dead = deadLetter.records;
+  if (o.report) {
+    const { bucketMs, series } = reportSeries(clock.seconds);
+    const marks: ReportMark[] = found.flatMap((i) => [
+      { at: i.openedAt, label: `opened: ${i.title}`, kind: 'detection' as const },
+      ...(i.resolvedAt === undefined
+        ? []
+        : [{ at: i.resolvedAt, label: `resolved: ${i.title}`, kind: 'recovery' as const }]),
+      ...i.timeline
+        .filter((e) => e.type.startsWith('action.'))
+        .map((e) => ({
+          at: e.at,
+          label: `${e.type}${e.detail ? ` ${e.detail}` : ''} (dry run)`,
+          kind: 'action' as const,
+        })),
+    ]);
+    const html = renderIncidentReport({
+      title: `Replay of ${basename(o.file)}`,
+      subtitle: `${o.format}, ${source.stats().lines} lines, executor in dry run`,
+      bucketMs,
+      series,
+      marks,
+      incidents: reportIncidentsFromEvents(events),
+      facts: {
+        lines: source.stats().lines,
+        signals: stats.signals,
+        findings: stats.findings,
+        incidents: found.length,
+        'dead letters': dead.length,
+        'processing ms': Math.round(processMs),
+      },
+    });
+    await writeFile(o.report, html);
+    io.err(`aiops replay: report written to ${o.report}\n`);
+  }
   if (o.json) {
     io.out(
       `${JSON.stringify({
