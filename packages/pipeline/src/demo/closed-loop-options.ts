@@ -1,3 +1,28 @@
+import { z } from 'zod';
+
+/** Validates {@link ClosedLoopDemoOptions} and applies the defaults. Internal: the interface is the documented shape. */
+export const ClosedLoopDemoOptionsSchema = z.object({
+  write: z.custom<(text: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  color: z.enum(['auto', 'always', 'never']).default('auto'),
+  // Not z.record: process.env is not a plain object.
+  env: z
+    .custom<Readonly<Record<string, string | undefined>>>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      'expected an environment object such as process.env',
+    )
+    .default({}),
+  reportPath: z.union([z.string().min(1), z.literal(false)]).default('demo-report.html'),
+  keep: z.boolean().default(false),
+  runbooksDir: z.string().min(1).optional(),
+  // At least 20 a second, so that every one-second window holds the ten lines the detector judges.
+  requestsPerSecond: z.number().int().min(20).max(500).default(50),
+  // The detector learns its baseline from two one-second windows, each judged half a second after it ends.
+  warmupMs: z.number().int().min(2_500).max(60_000).default(3_500),
+  tailMs: z.number().int().nonnegative().max(30_000).default(1_000),
+  timeoutMs: z.number().int().positive().default(45_000),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
 /**
  * Options of {@link runClosedLoopDemo}. Everything has a default: `runClosedLoopDemo()` runs the
  * whole loop on this machine with nothing but Node.

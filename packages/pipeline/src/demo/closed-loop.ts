@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { IncidentEvent, Notifier, RunbookCatalogView } from '@aiops/core';
+import { type IncidentEvent, type Notifier, parseOptions, type RunbookCatalogView } from '@aiops/core';
 import { createErrorRateDetector } from '@aiops/detectors';
 import {
   createCloudWatchLogsDecoder,
@@ -16,11 +16,12 @@ import { createFolderCatalog, createRunbookExecutor } from '@aiops/runbook-execu
 import { NdjsonDeadLetterSink } from '../dead-letter.js';
 import { FileStateStore } from '../file-store.js';
 import { createPipeline } from '../pipeline.js';
-import type {
-  ClosedLoopDemoOptions,
-  ClosedLoopDemoResult,
-  ClosedLoopDemoSummary,
-  ClosedLoopTimelineEntry,
+import {
+  type ClosedLoopDemoOptions,
+  ClosedLoopDemoOptionsSchema,
+  type ClosedLoopDemoResult,
+  type ClosedLoopDemoSummary,
+  type ClosedLoopTimelineEntry,
 } from './closed-loop-options.js';
 import { renderDemoReport } from './demo-report.js';
 import { type DemoService, startDemoService } from './demo-service.js';
@@ -56,10 +57,11 @@ const BUCKET_MS = 500;
  */
 export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Promise<ClosedLoopDemoResult> {
   const startedAt = Date.now();
-  const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const env = options.env ?? {};
-  const rate = options.requestsPerSecond ?? 50;
-  const signal = options.signal;
+  const o = parseOptions(ClosedLoopDemoOptionsSchema, options, 'runClosedLoopDemo');
+  const write = o.write ?? ((text: string) => process.stdout.write(text));
+  const env = o.env;
+  const rate = o.requestsPerSecond;
+  const signal = o.signal;
   const tmp = await mkdtemp(join(tmpdir(), 'aiops-demo-'));
   const timeline: ClosedLoopTimelineEntry[] = [];
   const note = (what: string, kind?: ClosedLoopTimelineEntry['kind'], at = Date.now()) => {
@@ -83,7 +85,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
   // service must not be left running; and the folder goes unless it was asked for.
   const onExit = () => {
     service?.killNow();
-    if (!options.keep) rmSync(tmp, { recursive: true, force: true });
+    if (!o.keep) rmSync(tmp, { recursive: true, force: true });
   };
   process.once('exit', onExit);
   // On abort (Ctrl-C) the service goes first, at once: a package runner may not wait long for the rest.
@@ -111,7 +113,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
 
   try {
     signal?.throwIfAborted();
-    const runbooksDir = resolve(options.runbooksDir ?? findExampleRunbooks());
+    const runbooksDir = resolve(o.runbooksDir ?? findExampleRunbooks());
     const catalog = createFolderCatalog({ dir: runbooksDir });
     cleanups.push({ what: 'the runbook catalog', run: () => catalog.stop() });
     await catalog.ready();
@@ -191,8 +193,8 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     analyzerName = analyzer.name;
     const notifiers: Notifier[] = [
       createConsoleNotifier({
-        stream: { write, isTTY: options.write === undefined && process.stdout.isTTY === true },
-        color: options.color ?? 'auto',
+        stream: { write, isTTY: o.write === undefined && process.stdout.isTTY === true },
+        color: o.color,
       }),
       ...notifiersFromEnv(env),
     ];
@@ -299,8 +301,8 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     const running = load;
     cleanups.push({ what: 'the load generator', run: () => running.stop() });
     note(`load generator started: ${rate} requests/s`);
-    say(`sending ${rate} requests/s; the fault comes in ${((options.warmupMs ?? 3_500) / 1_000).toFixed(1)} s`);
-    await sleep(options.warmupMs ?? 3_500, signal);
+    say(`sending ${rate} requests/s; the fault comes in ${(o.warmupMs / 1_000).toFixed(1)} s`);
+    await sleep(o.warmupMs, signal);
 
     const fault = await fetch(`http://127.0.0.1:${port}/admin/fault`, { method: 'POST', signal: signal ?? null });
     await fault.arrayBuffer();
@@ -308,14 +310,14 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     note('fault injected: the service stops returning database connections to its pool', 'fault');
     say('fault injected: connections leak until the pool is exhausted');
 
-    const timeoutMs = options.timeoutMs ?? 45_000;
+    const timeoutMs = o.timeoutMs;
     const closed = await waitFor(
       () => failure !== undefined || resolvedDeliveries >= notifierNames.length,
       timeoutMs,
       signal,
     );
     if (!closed) failure ??= `the loop did not close within ${timeoutMs} ms of the fault`;
-    if (failure === undefined) await sleep(options.tailMs ?? 1_000, signal);
+    if (failure === undefined) await sleep(o.tailMs, signal);
 
     // Stop in pipeline order: traffic, then shipping, then the pipeline (which stops the executor).
     await running.stop();
@@ -327,7 +329,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     await cleanup();
     process.off('exit', onExit);
     signal?.removeEventListener('abort', onAbort);
-    if (!options.keep) rmSync(tmp, { recursive: true, force: true });
+    if (!o.keep) rmSync(tmp, { recursive: true, force: true });
   }
 
   const zero = spikeOnStreamAt;
@@ -346,8 +348,8 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
   }
   timeline.sort((a, b) => a.at - b.at);
 
-  if (options.reportPath !== false) {
-    reportPath = resolve(options.reportPath ?? 'demo-report.html');
+  if (o.reportPath !== false) {
+    reportPath = resolve(o.reportPath);
     note(`report written to ${reportPath}`);
     await writeFile(
       reportPath,
@@ -372,7 +374,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     summary,
     timeline,
     ...(reportPath ? { reportPath } : {}),
-    ...(options.keep ? { tempDir: tmp } : {}),
+    ...(o.keep ? { tempDir: tmp } : {}),
     wallMs,
     load: { ...(load?.stats ?? { sent: 0, ok: 0, failed: 0, unreachable: 0 }) },
     shipped: {
