@@ -162,12 +162,12 @@ function textLevel(s: string, end: number): DetectedLevel {
   // Lines often start with their level (`ERROR ...`, Lambda's `[ERROR]`): no search for those.
   const c0 = s.charCodeAt(0);
   if (c0 >= 65 && c0 <= 90) {
-    const found = cueAt(s, 0, end, c0, true);
+    const found = literalAt(s, 0, end, c0) ? wordFound(s, 0, end, c0, true) : undefined;
     if (found !== undefined) return found;
   } else if (c0 === 91) {
     const c1 = s.charCodeAt(1);
     if (c1 >= 65 && c1 <= 90) {
-      const found = cueAt(s, 1, end, c1, true);
+      const found = literalAt(s, 1, end, c1) ? wordFound(s, 1, end, c1, true) : undefined;
       if (found !== undefined) return found;
     }
   }
@@ -208,9 +208,9 @@ function foundAt(s: string, at: number, end: number): DetectedLevel | undefined 
 }
 
 /**
- * The cue of the word in capitals FIND_CUE found at `at` (first letter `c`, after a word boundary),
- * or `undefined`. FIND_CUE matched one of its words there, so only what tells its words apart and
- * what may follow them is left to check (the hottest path: no spelling out).
+ * The cue of the word in capitals at `at` (first letter `c`, after a word boundary), or
+ * `undefined`. One of FIND_CUE's words is spelled there (FIND_CUE found it, or {@link literalAt}
+ * said so), so only what tells them apart and what may follow is left to check.
  */
 function wordFound(s: string, at: number, end: number, c: number, opens: boolean): DetectedLevel | undefined {
   switch (c) {
@@ -280,47 +280,44 @@ function logfmtValue(s: string, eq: number, end: number): DetectedLevel {
   return level === undefined ? NONE : LEVELS[level];
 }
 
-/**
- * The level the word starting at `i` (a letter `c` after a word boundary) gives, or `undefined`
- * when that word is no cue. `opens`: the character before may open a level word.
- */
-function cueAt(s: string, i: number, end: number, c: number, opens: boolean): DetectedLevel | undefined {
+/** Whether one of FIND_CUE's words in capitals starting with `c` is spelled at `i`. */
+function literalAt(s: string, i: number, end: number, c: number): boolean {
   switch (c) {
-    case 84: // T
-      return opens && levelWord(s, i, end, 'TRACE') ? LEVELS.trace : undefined;
-    case 68: // D
-      if (opens && levelWord(s, i, end, 'DEBUG')) return LEVELS.debug;
-      return request(s, i, end, 'DELETE');
-    case 73: // I
-      return opens && levelWord(s, i, end, 'INFO') ? LEVELS.info : undefined;
-    case 78: // N
-      return opens && levelWord(s, i, end, 'NOTICE') ? LEVELS.info : undefined;
-    case 87: // W
-      return opens && (levelWord(s, i, end, 'WARNING') || levelWord(s, i, end, 'WARN')) ? LEVELS.warn : undefined;
-    case 69: // E
-      if (!opens) return undefined;
-      if (levelWord(s, i, end, 'ERROR') || levelWord(s, i, end, 'ERR')) return LEVELS.error;
-      return levelWord(s, i, end, 'EMERG') ? LEVELS.fatal : undefined;
-    case 83: // S
-      return opens && levelWord(s, i, end, 'SEVERE') ? LEVELS.error : undefined;
-    case 70: // F
-      return opens && levelWord(s, i, end, 'FATAL') ? LEVELS.fatal : undefined;
-    case 67: // C
-      if (opens && (levelWord(s, i, end, 'CRITICAL') || levelWord(s, i, end, 'CRIT'))) return LEVELS.fatal;
-      return request(s, i, end, 'CONNECT');
-    case 80: // P
-      if (opens && levelWord(s, i, end, 'PANIC')) return LEVELS.fatal;
-      return request(s, i, end, 'POST') ?? request(s, i, end, 'PUT') ?? request(s, i, end, 'PATCH');
-    case 65: // A
-      return opens && levelWord(s, i, end, 'ALERT') ? LEVELS.fatal : undefined;
-    case 71: // G
-      return request(s, i, end, 'GET');
-    case 72: // H
-      return request(s, i, end, 'HEAD');
-    case 79: // O
-      return request(s, i, end, 'OPTIONS');
+    case 84:
+      return spells(s, i, end, 'TRACE');
+    case 68:
+      return spells(s, i, end, 'DEBUG') || spells(s, i, end, 'DELETE ');
+    case 73:
+      return spells(s, i, end, 'INFO');
+    case 78:
+      return spells(s, i, end, 'NOTICE');
+    case 87:
+      return spells(s, i, end, 'WARN');
+    case 69:
+      return spells(s, i, end, 'ERR') || spells(s, i, end, 'EMERG');
+    case 83:
+      return spells(s, i, end, 'SEVERE');
+    case 70:
+      return spells(s, i, end, 'FATAL');
+    case 67:
+      return spells(s, i, end, 'CRIT') || spells(s, i, end, 'CONNECT ');
+    case 80:
+      return (
+        spells(s, i, end, 'PANIC') ||
+        spells(s, i, end, 'POST ') ||
+        spells(s, i, end, 'PUT ') ||
+        spells(s, i, end, 'PATCH ')
+      );
+    case 65:
+      return spells(s, i, end, 'ALERT');
+    case 71:
+      return spells(s, i, end, 'GET ');
+    case 72:
+      return spells(s, i, end, 'HEAD ');
+    case 79:
+      return spells(s, i, end, 'OPTIONS ');
     default:
-      return undefined;
+      return false;
   }
 }
 
@@ -331,21 +328,11 @@ function spells(s: string, i: number, end: number, word: string): boolean {
   return true; // the first letter was matched by the caller
 }
 
-/** Whether the level word `word` stands at `i`: spelled there and closed by the end or a closing character. */
-function levelWord(s: string, i: number, end: number, word: string): boolean {
-  return spells(s, i, end, word) && closedAt(s, i + word.length, end);
-}
-
 /** Whether a level word ending at `j` is closed there: by the end or a closing character. */
 function closedAt(s: string, j: number, end: number): boolean {
   if (j >= end) return j === end;
   const c = s.charCodeAt(j);
   return c < 128 ? (ASCII[c]! & CLOSES) !== 0 : isSpace(c);
-}
-
-/** An access log's request at `i`: `method`, a space, a path (see {@link requestAt}). */
-function request(s: string, i: number, end: number, method: string): DetectedLevel | undefined {
-  return spells(s, i, end, method) ? requestAt(s, i + method.length + 1, end) : undefined;
 }
 
 /**
