@@ -1,94 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import {
-  createDynamoDbLeaseCoordinator,
-  createDynamoDbStateStore,
-  createDynamoDbStateStoreTable,
-  type KinesisSourceStats,
-  type LeaseCoordinatorStats,
-} from '@aiops/ingest';
-import type { HealthReport, PipelineStats } from '@aiops/pipeline';
+import { createDynamoDbLeaseCoordinator, createDynamoDbStateStore, createDynamoDbStateStoreTable } from '@aiops/ingest';
+import type { HealthReport } from '@aiops/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/config.js';
+import { getJson, runConsumer, type Stats, started, until } from './child.js';
 import { type Emulators, startEmulators } from './emulators.js';
 import { accessLogRecords } from './logs.js';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 let emu: Emulators;
 beforeAll(async () => {
   emu = await startEmulators();
 });
 afterAll(() => emu.close());
-
-interface Child {
-  readonly process: ChildProcess;
-  /** Every JSON log line so far. */
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<number | null>;
-}
-
-/** Runs the consumer as its own process, as an ECS task would (with tsx instead of a build). */
-function runConsumer(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT, // tsx maps @aiops/* to the packages' sources through the root tsconfig.json
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts) {
-      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      else lines.push({ text: line });
-    }
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0 && stderr) console.error(stderr);
-      resolve(code);
-    }),
-  );
-  return { process: child, lines, exited };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** What `/stats` answers. */
-interface Stats {
-  readonly pipeline: PipelineStats;
-  readonly source: KinesisSourceStats;
-  readonly leases: LeaseCoordinatorStats;
-}
-
-const getJson = async <T>(url: string) => {
-  try {
-    const res = await fetch(url);
-    return { status: res.status, body: (await res.json()) as T };
-  } catch {
-    return undefined; // not listening yet
-  }
-};
 
 describe('ecs-consumer', () => {
   it('consumes the stream with leases, serves its health, and on SIGTERM checkpoints, hands its leases back and exits 0', async () => {
@@ -121,10 +43,7 @@ describe('ecs-consumer', () => {
       AIOPS_HEALTH_PORT: '0',
     });
     try {
-      const started = await until('the consumer to start', () =>
-        consumer.lines.find((l) => l.message === 'consumer started'),
-      );
-      const base = `http://127.0.0.1:${started.healthPort}`;
+      const base = await started(consumer);
 
       const health = await until('a healthy /health', async () => {
         const h = await getJson<HealthReport>(`${base}/health`);
