@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { resolve, sep } from 'node:path';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
-import { followRun, type RunFiles, readExit, runFiles, SUPERVISOR, tailOf } from './local-run-files.js';
-import type { ActionDriver, DriverContext, DriverOutcome, ExternalRef, RenderedLocal } from './rendered-action.js';
+import { type Prepared, resumeSupervised, runSupervised } from './local-supervisor.js';
+import type { ActionDriver, DriverContext, DriverOutcome, RenderedLocal } from './rendered-action.js';
 
 const LocalDriverOptionsSchema = z.object({
   /**
@@ -26,13 +25,14 @@ const LocalDriverOptionsSchema = z.object({
   /** Between SIGTERM and SIGKILL when a process is stopped. */
   killGraceMs: z.number().int().nonnegative().default(5_000),
   /**
-   * A folder where each run keeps its output and exit status. With it, a process outlives the
-   * executor's own process: it runs under a small supervisor that writes the exit status there, and
-   * an executor restarted after a crash follows the run to its end (`resume`) instead of recording
-   * it as interrupted. Without it, a run interrupted by a crash is recorded as failed.
+   * A folder where each run keeps its output, a claim and its exit status. With it, a process
+   * outlives the executor's own process: it runs under a small supervisor that claims the run and
+   * writes the exit status there, and an executor restarted after a crash follows the run to its end
+   * (`resume`) instead of recording it as interrupted. Without it, a run interrupted by a crash is
+   * recorded as failed.
    */
   runDir: z.string().min(1).optional(),
-  /** How often a resumed run's exit status is looked for. */
+  /** How often a run followed after a restart is checked. */
   resumePollMs: z.number().int().positive().default(200),
 });
 /**
@@ -67,70 +67,73 @@ export type LocalDriverOptions = z.input<typeof LocalDriverOptionsSchema>;
  */
 export function createLocalDriver(options: LocalDriverOptions = {}): ActionDriver<RenderedLocal> {
   const o = parseOptions(LocalDriverOptionsSchema, options, 'createLocalDriver');
-  const driver: ActionDriver<RenderedLocal> = {
-    type: 'local',
-    run: (action, ctx) => runProcess(action, ctx, o),
-  };
   const runDir = o.runDir;
-  if (runDir === undefined) return driver;
+  if (runDir === undefined) {
+    return {
+      type: 'local',
+      run: async (action, ctx) => {
+        const p = prepare(action, ctx, o);
+        return 'status' in p ? p : runProcess(p, action, ctx, o);
+      },
+    };
+  }
+  const supervised = { ...o, runDir };
   return {
-    ...driver,
-    resume: (external: ExternalRef, action: RenderedLocal, ctx: DriverContext) => {
-      if (external.kind !== 'local') {
-        return Promise.resolve({ status: 'failed', reason: `a local driver cannot follow a ${external.kind} run` });
-      }
-      return followRun(runFiles(runDir, ctx.planId), Number(external.id), action, ctx, o);
+    type: 'local',
+    run: async (action, ctx) => {
+      const p = prepare(action, ctx, o);
+      return 'status' in p ? p : runSupervised(p, ctx, supervised);
+    },
+    resume: async (external, action, ctx) => {
+      if (external.kind !== 'local')
+        return { status: 'failed', reason: `a local driver cannot follow a ${external.kind} run` };
+      // Checked only if the run has to start: following one needs no folder (the catalog of a
+      // just-restarted executor may not be loaded yet).
+      const program = action.argv[0] ?? 'the local process';
+      return resumeSupervised(external.id, program, () => prepare(action, ctx, o), ctx, supervised);
     },
   };
 }
 
-function runProcess(
+/** Checks a local action against the options and works out how to start it. */
+function prepare(
   action: RenderedLocal,
   ctx: DriverContext,
   o: z.output<typeof LocalDriverOptionsSchema>,
-): Promise<DriverOutcome> {
+): Prepared | DriverOutcome {
   const [program, ...args] = action.argv;
-  if (program === undefined) return Promise.resolve({ status: 'failed', reason: 'empty argv' });
+  if (program === undefined) return { status: 'failed', reason: 'empty argv' };
   if (o.allowedPrograms && !o.allowedPrograms.includes(program)) {
-    return Promise.resolve({
-      status: 'failed',
-      reason: `program "${program}" is not in the local driver's allowedPrograms`,
-    });
+    return { status: 'failed', reason: `program "${program}" is not in the local driver's allowedPrograms` };
   }
   const base = ctx.root ?? o.cwd;
   if (base === undefined) {
     // Relative paths in argv would resolve against wherever the host happens to run.
-    return Promise.resolve({
+    return {
       status: 'failed',
       reason:
         'local runbooks run in the catalog folder, and this catalog has none: use a folder or Git catalog, or set the local driver cwd',
-    });
+    };
   }
   let cwd = base;
   if (action.cwd !== undefined) {
     cwd = resolve(base, action.cwd);
     if (cwd !== resolve(base) && !cwd.startsWith(resolve(base) + sep)) {
-      return Promise.resolve({ status: 'failed', reason: 'cwd leaves the catalog folder' });
+      return { status: 'failed', reason: 'cwd leaves the catalog folder' };
     }
   }
   // A relative program path (scripts/x.sh) resolves against cwd, i.e. inside the catalog folder.
   const exe = program === 'node' ? process.execPath : program;
-  const env = { ...o.env, ...action.env, AIOPS_PLAN_ID: ctx.planId };
-  let files: RunFiles | undefined;
-  let outFd: number | undefined;
-  if (o.runDir !== undefined) {
-    try {
-      mkdirSync(o.runDir, { recursive: true });
-      files = runFiles(o.runDir, ctx.planId);
-      rmSync(files.exit, { force: true });
-      outFd = openSync(files.out, 'w');
-    } catch (err) {
-      return Promise.resolve({
-        status: 'failed',
-        reason: `could not prepare the run folder ${o.runDir}: ${(err as Error).message}`,
-      });
-    }
-  }
+  return { program, exe, args, cwd, env: { ...o.env, ...action.env, AIOPS_PLAN_ID: ctx.planId } };
+}
+
+function runProcess(
+  p: Prepared,
+  action: RenderedLocal,
+  ctx: DriverContext,
+  o: z.output<typeof LocalDriverOptionsSchema>,
+): Promise<DriverOutcome> {
+  const { program, exe, args, cwd } = p;
   return new Promise<DriverOutcome>((done) => {
     const startedAt = ctx.clock.now();
     const chunks: Buffer[] = [];
@@ -142,36 +145,14 @@ function runProcess(
     };
     let stopping: 'timed-out' | 'cancelled' | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    let child: ChildProcess;
-    if (files && outFd !== undefined) {
-      // The supervisor, not this process, waits for the program and writes its exit status, so the
-      // run ends the same whether or not this process is still there to see it.
-      child = spawn(process.execPath, ['-e', SUPERVISOR, '--', files.exit, exe, ...args], {
-        shell: false,
-        detached: process.platform !== 'win32',
-        env,
-        stdio: ['ignore', outFd, outFd],
-        windowsHide: true,
-        cwd,
-      });
-      closeSync(outFd);
-      if (child.pid !== undefined) {
-        ctx
-          .onStarted({ kind: 'local', id: String(child.pid) })
-          .catch((err) =>
-            ctx.logger.warn('local driver: could not record the started process', { error: (err as Error).message }),
-          );
-      }
-    } else {
-      child = spawn(exe, args, {
-        shell: false,
-        detached: process.platform !== 'win32',
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-        cwd,
-      });
-    }
+    const child = spawn(exe, args, {
+      shell: false,
+      detached: process.platform !== 'win32',
+      env: p.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      cwd,
+    });
     const killGroup = (sig: NodeJS.Signals): void => {
       try {
         if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
@@ -194,8 +175,8 @@ function runProcess(
       () => stop('timed-out'),
       Math.max(0, Math.min(action.timeoutMs, ctx.deadline - startedAt)),
     );
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     const finish = (outcome: DriverOutcome): void => {
       ctx.clock.clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
@@ -203,20 +184,9 @@ function runProcess(
       done(outcome);
     };
     child.on('error', (err) => finish({ status: 'failed', reason: `could not start ${program}: ${err.message}` }));
-    child.on('close', (exitCode, exitSignal) => {
-      let code = exitCode;
-      let signal = exitSignal;
-      let output: string;
-      if (files) {
-        output = tailOf(files.out, o.maxOutputBytes);
-        const recorded = readExit(files.exit);
-        if (recorded && 'error' in recorded)
-          return finish({ status: 'failed', reason: `could not start ${program}: ${recorded.error}`, output });
-        if (recorded) ({ code, signal } = recorded);
-      } else {
-        output = Buffer.concat(chunks).toString('utf8');
-        if (output.length > o.maxOutputBytes) output = output.slice(-o.maxOutputBytes);
-      }
+    child.on('close', (code, signal) => {
+      let output = Buffer.concat(chunks).toString('utf8');
+      if (output.length > o.maxOutputBytes) output = output.slice(-o.maxOutputBytes);
       const tookMs = ctx.clock.now() - startedAt;
       if (stopping === 'timed-out') {
         return finish({

@@ -106,7 +106,7 @@ export interface RenderedLocal {
 
 /**
  * An execution outside this process that a restarted executor can find again: an SSM command or
- * automation id, or the supervisor pid of a local process run with the local driver's `runDir`.
+ * automation id, or the name of a local process's run in the local driver's `runDir`.
  *
  * @example
  * ```ts

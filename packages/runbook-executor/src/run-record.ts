@@ -1,4 +1,4 @@
-import { type ActionResult, sleep, updateItem } from '@aiops/core';
+import { type ActionResult, describeError, sleep, updateItem } from '@aiops/core';
 import type { AuditType } from './audit.js';
 import { drive, settle } from './execute.js';
 import { type ExecutorCore, resultBase } from './executor-core.js';
@@ -46,6 +46,11 @@ export async function settlePrior(
     if (!taken.ok) continue;
     const driver = core.drivers.get(rec.action.type);
     if (r.external && driver?.resume) {
+      // A just-restarted executor may get here before its catalog first loaded, and a local run
+      // that never started needs the catalog's folder to start in.
+      await core.catalog
+        .ready()
+        .catch((err) => core.logger.warn('catalog not loaded before resuming a run', { error: describeError(err) }));
       await core.audit({
         type: 'progress',
         incident: rec.plan.incident,

@@ -6,6 +6,7 @@ import { type ActionPlan, ManualClock, MemoryStateStore, type PlanDecision, syst
 import { FIXTURE_NOW } from '@aiops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/index.js';
+import { runFiles } from '../src/local-supervisor.js';
 import { startDyingHost } from './support/dying-host.js';
 import { harness } from './support/harness.js';
 import { countingRunbook } from './support/repo.js';
@@ -130,7 +131,7 @@ describe('idempotency', () => {
       startedAt: Date.now(),
       heartbeatAt: 0,
       deadline: Date.now() + 60_000,
-      external: { kind: 'local', id: String(host.pid) },
+      external: { kind: 'local', id: host.id },
     } satisfies RunRecord);
     const after = harness(files, opts);
     const result = await after.run(plan);
@@ -139,9 +140,38 @@ describe('idempotency', () => {
     expect(await after.run(plan)).toEqual(result);
     expect(
       (await after.audit()).some(
-        (r) => r.type === 'progress' && r.reason === `resuming local ${host.pid} after a restart`,
+        (r) => r.type === 'progress' && r.reason === `resuming local ${host.id} after a restart`,
       ),
     ).toBe(true);
+    await before.executor.stop();
+    await after.executor.stop();
+  }, 30_000);
+
+  it('a local run (runDir) named by a process that died before starting it is started by the next process, once', async () => {
+    const runs = runsFile();
+    const runDir = join(dir, 'local-runs-never');
+    const store = new MemoryStateStore();
+    const files = { 'runbooks/a.yaml': countingRunbook('a') };
+    const opts = {
+      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
+      store,
+      clock: systemClock,
+      heartbeatMs: 50,
+    };
+    const before = harness(files, opts);
+    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    // What a process killed between naming the run and starting it leaves: the record, no claim file.
+    await store.put(`runbooks/run/${plan.id}`, {
+      status: 'running',
+      owner: 'dead-process',
+      startedAt: Date.now(),
+      heartbeatAt: 0,
+      deadline: Date.now() + 60_000,
+      external: { kind: 'local', id: runFiles(runDir, plan.id).stem },
+    } satisfies RunRecord);
+    const after = harness(files, opts);
+    expect(await after.run(plan)).toMatchObject({ status: 'succeeded' });
+    expect(lines(runs)).toEqual(['checkout']);
     await before.executor.stop();
     await after.executor.stop();
   }, 30_000);

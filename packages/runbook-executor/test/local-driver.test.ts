@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDriver, type RenderedLocal } from '../src/index.js';
+import { runFiles } from '../src/local-supervisor.js';
 import { driverContext } from './support/driver-context.js';
 import { alive, startDyingHost, waitFor } from './support/dying-host.js';
 
@@ -117,7 +118,7 @@ describe('local process driver', () => {
 });
 
 describe('local process driver with a runDir (runs that outlive the executor process)', () => {
-  it('runs under a supervisor: output, exit codes, AIOPS_PLAN_ID and the started pid are as without it', async () => {
+  it('runs under a supervisor: output, exit codes, AIOPS_PLAN_ID as without it; the run is named before it starts', async () => {
     const runDir = join(dir, 'runs-a');
     const driver = createLocalDriver({ runDir });
     const ctx = driverContext({ planId: 'fp:1:restart:abc' });
@@ -128,9 +129,7 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     expect(ok).toMatchObject({ status: 'succeeded', details: { exitCode: 0 } });
     expect(ok.output).toContain('plan fp:1:restart:abc');
     expect(ok.output).toContain('err line');
-    expect(ctx.started).toHaveLength(1);
-    expect(ctx.started[0]!.kind).toBe('local');
-    expect(Number(ctx.started[0]!.id)).toBeGreaterThan(0);
+    expect(ctx.started).toEqual([{ kind: 'local', id: runFiles(runDir, 'fp:1:restart:abc').stem }]);
     const failed = await driver.run(local(['node', '-e', 'console.error("boom"); process.exit(3)']), driverContext());
     expect(failed).toMatchObject({ status: 'failed', reason: 'node exited with code 3' });
     expect(failed.output).toContain('boom');
@@ -138,14 +137,22 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     expect(missing).toMatchObject({ status: 'failed', reason: expect.stringContaining('could not start') });
   });
 
-  it('kills the supervised process group on timeout', async () => {
+  it('kills the supervised process group on timeout and on abort', async () => {
+    const driver = createLocalDriver({ runDir: join(dir, 'runs-b'), killGraceMs: 200, resumePollMs: 20 });
     const started = Date.now();
-    const outcome = await createLocalDriver({ runDir: join(dir, 'runs-b'), killGraceMs: 200 }).run(
-      local(['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { timeoutMs: 300 }),
-      driverContext({ planId: 'p:timeout' }),
-    );
-    expect(outcome.status).toBe('timed-out');
+    const stubborn = local(['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], {
+      timeoutMs: 300,
+    });
+    const timedOut = await driver.run(stubborn, driverContext({ planId: 'p:timeout', deadline: Date.now() + 300 }));
+    expect(timedOut.status).toBe('timed-out');
     expect(Date.now() - started).toBeLessThan(5_000);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const cancelled = await driver.run(
+      local(['node', '-e', 'setInterval(() => {}, 1000)']),
+      driverContext({ planId: 'p:abort', signal: ac.signal }),
+    );
+    expect(cancelled.status).toBe('cancelled');
   });
 
   it('a run whose executor process was SIGKILLed is followed to its end by a new driver: it ran once and succeeded', async () => {
@@ -158,7 +165,7 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     expect(alive(host.pid)).toBe(true);
     const ctx = driverContext({ planId: 'fp:1:restart:kill' });
     const outcome = await createLocalDriver({ runDir, resumePollMs: 50 }).resume!(
-      { kind: 'local', id: String(host.pid) },
+      { kind: 'local', id: host.id },
       local(['node']),
       ctx,
     );
@@ -169,7 +176,23 @@ describe('local process driver with a runDir (runs that outlive the executor pro
       'start fp:1:restart:kill',
       'end fp:1:restart:kill',
     ]);
-    expect(ctx.progress.map((p) => p.status)).toEqual(['following a local process started before a restart']);
+    expect(ctx.progress.map((p) => p.status)).toEqual(['following a local run started before a restart']);
+  }, 30_000);
+
+  it('a run named but never started (the executor died first) is started by the resume, once, even by two at a time', async () => {
+    const runDir = join(dir, 'runs-g');
+    const runs = join(dir, 'runs-g.log');
+    const planId = 'fp:1:restart:never';
+    const action = local(['node', '-e', RECORD_RUN, runs]);
+    const id = runFiles(runDir, planId).stem;
+    const [a, b] = await Promise.all([
+      createLocalDriver({ runDir, resumePollMs: 20 }).resume!({ kind: 'local', id }, action, driverContext({ planId })),
+      createLocalDriver({ runDir, resumePollMs: 20 }).resume!({ kind: 'local', id }, action, driverContext({ planId })),
+    ]);
+    expect(a).toMatchObject({ status: 'succeeded' });
+    expect(b).toMatchObject({ status: 'succeeded' });
+    expect(a.output).toContain(`ran ${planId}`);
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual([`ran ${planId}`]);
   }, 30_000);
 
   it('a supervisor gone without an exit status makes the resumed run failed, not run again', async () => {
@@ -181,7 +204,7 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     process.kill(-host.pid, 'SIGKILL');
     await waitFor(() => !alive(host.pid));
     const outcome = await createLocalDriver({ runDir, resumePollMs: 50 }).resume!(
-      { kind: 'local', id: String(host.pid) },
+      { kind: 'local', id: host.id },
       local(['node']),
       driverContext({ planId: 'fp:1:restart:gone' }),
     );
@@ -199,7 +222,7 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     host.kill();
     await host.exited;
     const outcome = await createLocalDriver({ runDir, resumePollMs: 50, killGraceMs: 200 }).resume!(
-      { kind: 'local', id: String(host.pid) },
+      { kind: 'local', id: host.id },
       local(['node']),
       driverContext({ planId: 'fp:1:restart:late', deadline: Date.now() + 300 }),
     );
@@ -208,16 +231,30 @@ describe('local process driver with a runDir (runs that outlive the executor pro
     expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['start fp:1:restart:late']);
   }, 30_000);
 
-  it("does not follow a pid that is not this run's supervisor", async () => {
-    const outcome = await createLocalDriver({ runDir: join(dir, 'runs-f'), resumePollMs: 50 }).resume!(
-      { kind: 'local', id: String(process.pid) },
+  it("does not follow another plan's run, nor a pid that is not the run's supervisor", async () => {
+    const runDir = join(dir, 'runs-f');
+    const other = await createLocalDriver({ runDir }).resume!(
+      { kind: 'local', id: runFiles(runDir, 'p:other').stem },
       local(['node']),
-      driverContext({ planId: 'p:not-ours' }),
+      driverContext({ planId: 'p:mine' }),
     );
-    expect(outcome).toMatchObject({
+    expect(other).toMatchObject({ status: 'failed', reason: expect.stringContaining('is not the run of plan p:mine') });
+    // A claim naming a live process that is not this run's supervisor (a pid reused after a reboot).
+    const files = runFiles(runDir, 'p:reused');
+    await mkdir(runDir, { recursive: true });
+    await writeFile(files.pid, String(process.pid));
+    const reused = await createLocalDriver({ runDir, resumePollMs: 50 }).resume!(
+      { kind: 'local', id: files.stem },
+      local(['node']),
+      driverContext({ planId: 'p:reused' }),
+    );
+    expect(reused).toMatchObject({
       status: 'failed',
       reason: expect.stringContaining('without recording an exit status'),
     });
     expect(alive(process.pid)).toBe(true);
   });
 });
+
+/** Appends "ran <plan id>" to the file named by its argument, and says so. */
+const RECORD_RUN = `require('node:fs').appendFileSync(process.argv[1], 'ran ' + process.env.AIOPS_PLAN_ID + '\\n'); console.log('ran', process.env.AIOPS_PLAN_ID);`;

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runFiles } from '../../src/local-supervisor.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/local-host.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
 /** An executor host process (fixtures/local-host.ts) that has started a local run. */
 export interface DyingHost {
-  /** The supervisor pid the local driver reported through `onStarted`. */
+  /** The run's external id, as the local driver reported it through `onStarted`. */
+  readonly id: string;
+  /** The pid of the run's supervisor (its claim in the run folder). */
   readonly pid: number;
   /** SIGKILLs the host (not the run it started). */
   kill(): void;
@@ -29,17 +32,22 @@ export function startDyingHost(runDir: string, planId: string, runsFile: string,
     });
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /started (\d+)\n/.exec(out);
+      const m = /started (\w+)\n/.exec(out);
       if (m) {
-        const host = { pid: Number(m[1]), kill: () => child.kill('SIGKILL'), exited };
-        void waitFor(() => existsSync(runsFile) && readFileSync(runsFile, 'utf8').includes('start')).then(
-          () => resolve(host),
-          reject,
-        );
+        const pidFile = runFiles(runDir, planId).pid;
+        void waitFor(() => existsSync(runsFile) && readFileSync(runsFile, 'utf8').includes('start')).then(() => {
+          const host = {
+            id: m[1]!,
+            pid: Number(readFileSync(pidFile, 'utf8')),
+            kill: () => child.kill('SIGKILL'),
+            exited,
+          };
+          resolve(host);
+        }, reject);
       }
     });
     child.once('exit', (code, signal) => {
-      if (!/started \d+\n/.test(out)) reject(new Error(`host exited (${code ?? signal}) before starting: ${err}`));
+      if (!/started \w+\n/.test(out)) reject(new Error(`host exited (${code ?? signal}) before starting: ${err}`));
     });
   });
 }
