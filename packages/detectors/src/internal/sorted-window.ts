@@ -1,9 +1,8 @@
 /**
  * A sliding window kept sorted, in a plain `number[]` (so that it stays JSON in a detector's
- * snapshot), with the order statistics the median / MAD model needs. Insertion and replacement
- * find their places by binary search and move only the elements between the old and the new
- * place; the median absolute deviation is a selection over two sorted runs in O(log n), not a
- * sort. Internal: not exported from the package.
+ * snapshot), with the order statistics the median / MAD model needs. A replacement moves only the
+ * elements between the leaving and the arriving value's places; the median absolute deviation is a
+ * selection over two sorted runs, not a sort. Internal: not exported from the package.
  */
 
 /** First index whose value is not below `x` (NaN must not be passed). */
@@ -28,32 +27,27 @@ export function insertSorted(a: number[], x: number): void {
 }
 
 /**
- * Replaces one occurrence of `old` (which must be in `a`) by `x`, keeping `a` sorted. One binary
- * search for the place of `x`, then one pass from there towards `old` that shifts the elements in
- * between and stops at `old`: that pass is the search for `old` too, with a branch that is almost
- * always taken the same way (cheaper than a second binary search's unpredictable ones).
+ * Replaces one occurrence of `old` (which must be in `a`) by `x`, keeping `a` sorted, with walks
+ * rather than bisections: from the middle to a copy of `old`, then from there towards the place of
+ * `x`, shifting the elements in between. Their branches go the same way until the last step, which
+ * on a window of a few dozen values costs less than a bisection's unpredictable ones.
  */
 export function replaceSorted(a: number[], old: number, x: number): void {
   if (old === x) return;
   const n = a.length;
-  let carry = x;
-  if (old < x) {
-    // Every copy of `old` lies below the place of `x`: walk down from just below it.
-    for (let j = lowerBound(a, x, n) - 1; j >= 0; j--) {
-      const cur = a[j]!;
-      a[j] = carry;
-      if (cur === old) return;
-      carry = cur;
-    }
+  let p = n >> 1;
+  if (a[p]! < old) {
+    while (p < n - 1 && a[p]! < old) p++;
   } else {
-    for (let j = lowerBound(a, x, n); j < n; j++) {
-      const cur = a[j]!;
-      a[j] = carry;
-      if (cur === old) return;
-      carry = cur;
-    }
+    while (p > 0 && a[p]! > old) p--;
   }
-  throw new RangeError(`replaceSorted: ${old} is not in the window`);
+  if (a[p] !== old) throw new RangeError(`replaceSorted: ${old} is not in the window`);
+  if (old < x) {
+    for (; p < n - 1 && a[p + 1]! < x; p++) a[p] = a[p + 1]!;
+  } else {
+    for (; p > 0 && a[p - 1]! > x; p--) a[p] = a[p - 1]!;
+  }
+  a[p] = x;
 }
 
 /** Median of a sorted, non-empty array: the mean of the two middle values when the length is even. */

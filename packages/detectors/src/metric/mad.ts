@@ -61,9 +61,10 @@ export interface MadState {
 /**
  * Robust z-score against the median and median absolute deviation of a sliding window. Outliers do
  * not drag the baseline, so it suits spiky series where a mean and a standard deviation would be
- * polluted by the spikes themselves. Exact, not approximated: per point, binary searches in the
- * sorted window, a move of the points between the leaving and the arriving value's places, and the
- * MAD by selection over the two sorted runs of deviations (O(log window)). NaN points are ignored.
+ * polluted by the spikes themselves. Exact, not approximated: per point, a move of the points
+ * between the leaving and the arriving value's places in the sorted window, and the MAD by
+ * selection over the two sorted runs of deviations, starting from where the last one ended
+ * (O(window) at worst, a few steps as a rule). NaN points are ignored.
  *
  * @example
  * ```ts
