@@ -129,8 +129,8 @@ async function run(loaded: LoadedConfig, drainMs: number, io: CliIo): Promise<nu
     return 1;
   }
   const { pipeline } = built;
-  pipeline.on('error', (f) => logger.warn(`${f.stage} failure in ${f.plugin}: ${f.message}`));
-  pipeline.on('deadLetter', (r) => logger.warn(`dead letter (${r.stage}): ${r.reason}`));
+  // Failures are logged by the pipeline itself (its logger is this one); dead letters only at debug.
+  pipeline.on('deadLetter', (r) => logger.debug(`dead letter (${r.stage}): ${r.reason}`, { id: r.id }));
   pipeline.on('incident', (c) => {
     if (c.type !== 'updated')
       logger.info(`incident ${c.type}: ${c.incident.title}`, { fingerprint: c.incident.fingerprint });
