@@ -72,6 +72,8 @@ interface Progress {
   readonly notifier?: string;
   readonly fingerprint?: string;
   readonly message?: string;
+  readonly stage?: string;
+  readonly plugin?: string;
 }
 
 /** One life of the pipeline child process. */
@@ -90,7 +92,7 @@ afterAll(async () => {
   for (const clean of cleanups.reverse()) await clean().catch(() => undefined);
 });
 
-function startLife(configFile: string, run: number): Life {
+function startLife(configFile: string, run: number, everything: Progress[]): Life {
   const child = spawn(process.execPath, ['--import', 'tsx', childScript, configFile, String(run)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,7 +111,9 @@ function startLife(configFile: string, run: number): Life {
       out = out.slice(nl + 1);
       nl = out.indexOf('\n');
       try {
-        progress.push(JSON.parse(line) as Progress);
+        const p = JSON.parse(line) as Progress;
+        progress.push(p);
+        everything.push(p);
       } catch {
         // Not one of ours (a library printing): ignored.
       }
@@ -165,6 +169,12 @@ function startLife(configFile: string, run: number): Life {
 
 const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 
+const countBy = (keys: readonly string[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const key of keys) out[key] = (out[key] ?? 0) + 1;
+  return out;
+};
+
 const fileLines = (file: string): string[] =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
@@ -181,6 +191,10 @@ interface Scenario {
   readonly jira: FakeJira;
   readonly produced: string[];
   readonly started: number;
+  /** What every life reported. */
+  readonly progress: Progress[];
+  /** Starts life `run` of the pipeline child. */
+  life(run: number): Life;
   /** Makes every other request fail, until the runbook's restart is done. */
   startBurst(): void;
   /** Waits for the incident to resolve in Slack and Jira, for every record to be processed, and stops `life`. */
@@ -257,6 +271,7 @@ async function scenario(analyzeDelayMs: number): Promise<Scenario> {
   };
   cleanups.push(stopProduction);
 
+  const progress: Progress[] = [];
   return {
     dir,
     configFile,
@@ -265,6 +280,8 @@ async function scenario(analyzeDelayMs: number): Promise<Scenario> {
     jira,
     produced,
     started,
+    progress,
+    life: (run) => startLife(configFile, run, progress),
     startBurst: () => {
       burst = true;
     },
@@ -343,7 +360,8 @@ async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
   expect(s.jira.issues[0]!.status).toBe('Done');
   expect(s.jira.issues[0]!.comments).toHaveLength(replies.length);
 
-  // No log record lost: every id produced was processed (acknowledged) at least once.
+  // No log record lost: none dead-lettered, and every id produced was processed (acknowledged) at least once.
+  expect(s.progress.filter((p) => p.m === 'deadLetter')).toEqual([]);
   const processed = fileLines(join(s.dir, 'processed.txt')).map((l) => l.split(' ')[0]!);
   const seen = new Set(processed);
   expect(s.produced.filter((id) => !seen.has(id))).toEqual([]);
@@ -359,6 +377,9 @@ async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
     recordsProduced: s.produced.length,
     recordsProcessed: seen.size,
     reprocessed: processed.length - seen.size,
+    // Failures the lives reported (a step or a delivery that will be retried, e.g. a claim a
+    // killed life left), by stage and plugin.
+    failures: countBy(s.progress.filter((p) => p.m === 'error').map((p) => `${p.stage}/${p.plugin}`)),
     seconds: Math.round((Date.now() - s.started) / 100) / 10,
   };
 }
@@ -368,7 +389,7 @@ describe('the closed loop under SIGKILL', () => {
     const s = await scenario(2_500);
     // Life 1: learns the healthy baseline, then the burst; killed once the incident is open and
     // its analysis is in flight, before any action.
-    const first = startLife(s.configFile, 1);
+    const first = s.life(1);
     await first.waitFor('ready', (p) => p.m === 'ready');
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     s.startBurst();
@@ -379,7 +400,7 @@ describe('the closed loop under SIGKILL', () => {
     const actionStartedBeforeFirstKill = first.progress.some((p) => p.type === 'action.started');
 
     // Life 2: the analysis is retried, the runbook starts; killed while its process runs.
-    const second = startLife(s.configFile, 2);
+    const second = s.life(2);
     await second.waitFor('action.started', (p) => p.m === 'event' && p.type === 'action.started');
     for (const t0 = Date.now(); !fileLines(s.runsFile).some((l) => l.startsWith('start ')); ) {
       if (Date.now() - t0 > WAIT_MS) throw new Error('the runbook process never started');
@@ -389,7 +410,7 @@ describe('the closed loop under SIGKILL', () => {
     const runsAtSecondKill = fileLines(s.runsFile);
 
     // Life 3: follows the runbook process to its end; the errors stop, the incident resolves.
-    const third = startLife(s.configFile, 3);
+    const third = s.life(3);
     await third.waitFor('action.succeeded', (p) => p.m === 'event' && p.type === 'action.succeeded');
     await s.finish(third);
 
@@ -407,7 +428,7 @@ describe('the closed loop under SIGKILL', () => {
   it(`killed ${RANDOM_KILLS} times at random moments of the incident: the same outcome`, async () => {
     const s = await scenario(500);
     const kills: Array<{ life: number; afterReadyMs: number; lastEvent: string | undefined }> = [];
-    let life = startLife(s.configFile, 1);
+    let life = s.life(1);
     await life.waitFor('ready', (p) => p.m === 'ready');
     const burstAt = setTimeout(() => s.startBurst(), 3_000);
     cleanups.push(async () => clearTimeout(burstAt));
@@ -417,7 +438,7 @@ describe('the closed loop under SIGKILL', () => {
       await life.kill();
       const events = life.progress.filter((p) => p.m === 'event');
       kills.push({ life: n, afterReadyMs, lastEvent: events.at(-1)?.type });
-      life = startLife(s.configFile, n + 1);
+      life = s.life(n + 1);
       await life.waitFor('ready', (p) => p.m === 'ready');
     }
     await s.finish(life);

@@ -170,6 +170,7 @@ const pipeline = createPipeline({
 pipeline.on('event', (e) => say({ m: 'event', type: e.type, fingerprint: e.incident.fingerprint }));
 pipeline.on('delivered', (e, notifier) => say({ m: 'delivered', type: e.type, notifier }));
 pipeline.on('error', (f) => say({ m: 'error', stage: f.stage, plugin: f.plugin, message: f.message }));
+pipeline.on('deadLetter', (d) => say({ m: 'deadLetter', stage: d.stage, plugin: d.plugin, message: d.reason }));
 
 let stopping = false;
 process.on('SIGTERM', () => {
