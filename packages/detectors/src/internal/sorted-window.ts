@@ -53,7 +53,8 @@ export function replaceSorted(a: number[], old: number, x: number): void {
 /** Median of a sorted, non-empty array: the mean of the two middle values when the length is even. */
 export function medianOfSorted(a: readonly number[]): number {
   const n = a.length;
-  return n % 2 === 1 ? a[n >> 1]! : (a[n / 2 - 1]! + a[n / 2]!) / 2;
+  const h = n >> 1;
+  return n % 2 === 1 ? a[h]! : (a[h - 1]! + a[h]!) / 2;
 }
 
 /**
