@@ -110,6 +110,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
   let reportPath: string | undefined;
   let notifierNames: string[] = [];
   let resolvedDeliveries = 0;
+  const loadWindow = { from: 0, to: Number.POSITIVE_INFINITY };
 
   try {
     signal?.throwIfAborted();
@@ -298,6 +299,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     await pipeline.start();
 
     load = startLoad(port, rate);
+    loadWindow.from = Date.now();
     const running = load;
     cleanups.push({ what: 'the load generator', run: () => running.stop() });
     note(`load generator started: ${rate} requests/s`);
@@ -320,6 +322,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     if (failure === undefined) await sleep(o.tailMs, signal);
 
     // Stop in pipeline order: traffic, then shipping, then the pipeline (which stops the executor).
+    loadWindow.to = Date.now();
     await running.stop();
     await runningShipper.stop();
     await pipeline.stop({ deadlineMs: 5_000 });
@@ -354,6 +357,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
     await writeFile(
       reportPath,
       renderDemoReport({
+        loadWindow,
         service: SERVICE,
         bucketMs: BUCKET_MS,
         summary,

@@ -31,6 +31,8 @@ export function formatClosedLoopTimeline(result: Pick<ClosedLoopDemoResult, 'tim
 export function renderDemoReport(input: {
   service: string;
   bucketMs: number;
+  /** When the load generator started and stopped. */
+  loadWindow: { from: number; to: number };
   summary: ClosedLoopDemoSummary;
   timeline: readonly ClosedLoopTimelineEntry[];
   buckets: ReadonlyMap<number, { requests: number; errors: number }>;
@@ -43,9 +45,12 @@ export function renderDemoReport(input: {
   const { summary, buckets } = input;
   const times = [...buckets.keys()].sort((a, b) => a - b);
   const series: ReportBucket[] = [];
-  // Every bucket from the first to the last, so a silent moment (the restart) shows as a gap.
+  // Every bucket from the first to the last, so a silent moment (the restart) shows as a gap; the
+  // buckets the load only partly covered (its first and last) would show a drop that was not there.
+  const from = times.find((t) => t >= input.loadWindow.from) ?? Number.POSITIVE_INFINITY;
+  const to = input.loadWindow.to - input.bucketMs;
   if (times.length > 0) {
-    for (let t = times[0]!; t <= times.at(-1)!; t += input.bucketMs) {
+    for (let t = from; t <= Math.min(times.at(-1)!, to); t += input.bucketMs) {
       const b = buckets.get(t) ?? { requests: 0, errors: 0 };
       series.push({ t, requests: b.requests, errors: b.errors });
     }
