@@ -15,6 +15,7 @@ const result = await runScenario({
   recoveryMs: 20_000,
   windowMs: 2_000,
   write: (text) => process.stdout.write(text),
+  onPhase: (phase) => console.log(`${new Date().toTimeString().slice(0, 8)} -- the cart is ${phase} --`),
 });
 console.log(`\n${result.requestsSent} requests sent; incident changes: ${result.changes.join(', ')}`);
 console.log(`health endpoint: ${result.health.status} ${JSON.stringify(result.health.report)}`);

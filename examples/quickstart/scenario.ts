@@ -16,6 +16,8 @@ export interface ScenarioOptions {
   readonly windowMs: number;
   /** Where the console notifier writes. */
   readonly write: (text: string) => void;
+  /** Told when the cart breaks and when it heals. */
+  readonly onPhase?: (phase: 'broken' | 'healed') => void;
 }
 
 export interface ScenarioResult {
@@ -49,8 +51,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   try {
     await sleep(o.healthyMs);
     shop.breakCart(o.failureRate);
+    o.onPhase?.('broken');
     await sleep(o.brokenMs);
     shop.breakCart(0);
+    o.onPhase?.('healed');
     for (let waited = 0; waited < o.recoveryMs && !changes.some((c) => c.startsWith('resolved')); waited += 100) {
       await sleep(100);
     }
