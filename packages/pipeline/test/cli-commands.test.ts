@@ -79,6 +79,7 @@ describe('aiops run --check', () => {
   it('--json gives the plan and the config with secrets hidden', async () => {
     vi.stubEnv('TEST_SLACK_TOKEN', 'xoxb-very-secret');
     const file = join(dir, 'slack.yaml');
+    await writeFile(join(dir, 'x.ndjson'), '');
     await writeFile(
       file,
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a config file's own ${NAME} syntax.
@@ -95,6 +96,15 @@ describe('aiops run --check', () => {
     expect(report.config.notifiers[0]?.token).toBe('***');
     expect(io.out).not.toContain('xoxb-very-secret');
     expect(report.plan).toContain('notifiers: slack → C0123 [minSeverity high]');
+  });
+
+  it('a file source whose file cannot be read is a problem (it would be retried for ever)', async () => {
+    const file = join(dir, 'missing.yaml');
+    await writeFile(file, 'sources:\n  - type: file\n    paths: ./not-there.ndjson\n');
+    const io = capture();
+    expect(await runCli(['run', '--config', file, '--check'], io.cli)).toBe(1);
+    expect(io.out).toContain(`valid, with problems`);
+    expect(io.out).toContain(`problem: source file cannot read ${join(dir, 'not-there.ndjson')}`);
   });
 
   it('an invalid config exits 1 and prints each problem as file:line:column: field: message', async () => {

@@ -53,7 +53,7 @@ store:
     expect(issuesOf(text)).toEqual([
       '6:5: detectors[0].windowMS: unknown field "windowMS" for type template-spike (did you mean "windowMs"?)',
       '7:11: detectors[1].type: expected one of error-rate, template-spike, new-pattern, alarm, adaptive, static-threshold, ewma, mad, cusum, seasonal, rate-of-change, got "nope"',
-      '11:3: store.fsnyc: unknown field "fsnyc"',
+      '11:3: store.fsnyc: unknown field "fsnyc" (did you mean "fsync"?)',
     ]);
   });
 

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AiopsError } from '@aiops/core';
 import { formatIssue } from '@aiops/runbook-executor';
@@ -92,6 +95,20 @@ async function check(loaded: LoadedConfig, json: boolean, io: CliIo): Promise<nu
   }
   const plan = [...built.plan];
   let code = 0;
+  // A file source with a missing file would retry for ever once running: say so now.
+  const base = dirname(resolve(loaded.file));
+  for (const source of loaded.config.sources) {
+    if (source.type !== 'file') continue;
+    for (const p of typeof source.paths === 'string' ? [source.paths] : source.paths) {
+      const path = resolve(base, p);
+      try {
+        await access(path, constants.R_OK);
+      } catch {
+        plan.push(`problem: source ${source.name ?? 'file'} cannot read ${path}`);
+        code = 1;
+      }
+    }
+  }
   if (loaded.config.runbooks?.type === 'folder' && built.catalog) {
     // Reading a local folder is cheap and catches a broken runbook before the first incident does.
     try {

@@ -22,6 +22,28 @@ export function schemaKeys(schema: z.ZodType): Set<string> {
   return keys;
 }
 
+/** Every field name anywhere in a schema (objects inside lists, unions, optionals...), for suggestions. */
+export function allFieldNames(schema: z.ZodType): string[] {
+  const names = new Set<string>();
+  const seen = new Set<unknown>();
+  const visit = (s: unknown): void => {
+    if (!s || seen.has(s)) return;
+    seen.add(s);
+    const def = (s as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    if (def.type === 'object' && def.shape) {
+      for (const [k, v] of Object.entries(def.shape as Record<string, unknown>)) {
+        names.add(k);
+        visit(v);
+      }
+    }
+    for (const key of ['innerType', 'element', 'left', 'right', 'in', 'out', 'valueType']) visit(def[key]);
+    if (Array.isArray(def.options)) for (const o of def.options) visit(o);
+  };
+  visit(schema);
+  return [...names];
+}
+
 /** Marks an issue that points at a key (an unknown field) rather than at its value. */
 export const AT_KEY = 'aiops:at-key';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { AiopsError } from '@aiops/core';
 import type { z } from 'zod';
-import { AT_KEY } from './entry.js';
+import { AT_KEY, allFieldNames, suggest } from './entry.js';
 import { configErrorMap, describeValue } from './issue-messages.js';
 import { type AiopsConfig, AiopsConfigSchema } from './schema.js';
 import {
@@ -187,7 +187,7 @@ export function zodIssuesToFileIssues(
       return;
     }
     if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) push([...path, k], `unknown field "${k}"`, true);
+      for (const k of issue.keys) push([...path, k], `unknown field "${k}"${suggest(k, knownFields())}`, true);
       return;
     }
     const atKey = issue.code === 'custom' && (issue.params as Record<string, unknown> | undefined)?.[AT_KEY] === true;
@@ -195,6 +195,12 @@ export function zodIssuesToFileIssues(
   };
   for (const issue of issues) visit(issue, prefix);
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+let fields: string[] | undefined;
+function knownFields(): string[] {
+  fields ??= allFieldNames(AiopsConfigSchema);
+  return fields;
 }
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
