@@ -14,12 +14,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Whether `pid` runs: a zombie (exited, not yet reaped by init) does not. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 };
 

@@ -114,9 +114,15 @@ export interface DemoService {
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A restarted service is not our child: once it exits it stays a zombie until init reaps it,
+  // which signal 0 cannot tell from a live process. Linux says so in /proc.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 };
 
