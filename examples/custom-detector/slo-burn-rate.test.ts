@@ -84,6 +84,16 @@ describe('SLO burn-rate detector', () => {
     expect(new Set(findings.map((f) => f.labels.service))).toEqual(new Set(['checkout']));
   });
 
+  it('keeps at most maxSeries services, dropping the one seen least recently', () => {
+    const detector = createSloBurnRateDetector({ maxSeries: 2 });
+    const lines = ['cart', 'search', 'auth'].flatMap((service, i) =>
+      requestLogs(service, T0 + i * 60_000, [{ minutes: 1, perMinute: 5, slowShare: 0 }]),
+    );
+    play(detector, lines);
+    expect(detector.stats()).toMatchObject({ series: 2, evicted: 1 });
+    expect(detector.snapshot?.().series.map((s) => s.labels.service)).toEqual(['search', 'auth']);
+  });
+
   it('judges the last bucket in flush once the service has gone quiet', () => {
     const clock = new ManualClock(T0);
     const detector = createSloBurnRateDetector();

@@ -115,6 +115,18 @@ describe('PagerDuty notifier', () => {
     expect(pd.alerts.size).toBe(2);
   });
 
+  it('adds the link and the team group the options and labels give', async () => {
+    const notifier = pagerDuty({
+      link: (incident) => ({ href: `https://runbooks.example.com/${incident.labels.service}`, text: 'Runbook' }),
+    });
+    const incident = makeIncident({ labels: { service: 'checkout', team: 'payments' } });
+    await send(notifier, makeIncidentEvent('incident.opened', { incident }));
+    expect(pd.accepted[0]).toMatchObject({
+      links: [{ href: 'https://runbooks.example.com/checkout', text: 'Runbook' }],
+      payload: { group: 'payments', source: 'checkout' },
+    });
+  });
+
   it('pages only for incidents at or above minSeverity, and leaves action events and reminders to others', () => {
     const notifier = pagerDuty({ minSeverity: 'critical' });
     const high = makeIncidentEvent('incident.opened');
