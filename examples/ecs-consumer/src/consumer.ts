@@ -87,7 +87,7 @@ export async function startConsumer(
       const deadline = new Promise<false>((resolve) =>
         setTimeout(() => resolve(false), config.shutdownDeadlineMs).unref(),
       );
-      const done = pipeline.stop({ deadlineMs: config.shutdownDeadlineMs - 1_000 }).then(() => true);
+      const done = pipeline.stop({ deadlineMs: Math.max(0, config.shutdownDeadlineMs - 1_000) }).then(() => true);
       const ok = await Promise.race([done, deadline]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       dynamodb.destroy();
