@@ -210,4 +210,43 @@ describe('aiops deadletter replay', () => {
     const accounted = report.processed + (await readDeadLetters(out2)).records.length + rest.length;
     expect(accounted).toBe(before.records.length + 2);
   });
+
+  it('signals kept as JSON (validate stage) go through the detectors again; a still-invalid one names its field', async () => {
+    const dl = join(dir, 'validate-dl.ndjson');
+    const good = { type: 'log', timestamp: base, message: 'fixed upstream', level: 'info', service: 'cart' };
+    const bad = { type: 'log', timestamp: -5, message: 'still broken' };
+    const records: DeadLetterRecord[] = [
+      {
+        id: 'dl-v-1',
+        at: base,
+        stage: 'validate',
+        reason: 'old reason',
+        payload: { encoding: 'json', data: JSON.stringify(good) },
+      },
+      {
+        id: 'dl-v-2',
+        at: base,
+        stage: 'validate',
+        reason: 'old reason',
+        payload: { encoding: 'json', data: JSON.stringify(bad) },
+      },
+      { id: 'dl-v-3', at: base, stage: 'decode', reason: 'kept without payload' },
+    ];
+    await writeFile(dl, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const config = join(dir, 'validate.yaml');
+    await writeFile(
+      config,
+      'sources:\n  - type: file\n    paths: ./unused.log\nnotifiers: []\nlogging: { level: silent }\n',
+    );
+    const out = join(dir, 'validate-again.ndjson');
+    const io = capture();
+    expect(
+      await runCli(['deadletter', 'replay', dl, '--config', config, '--out', out, '--json', '--dry-run'], io.cli),
+    ).toBe(1);
+    expect(JSON.parse(io.out)).toMatchObject({ replayed: 2, processed: 1, failedAgain: 1, skipped: 1 });
+    const [again] = (await readDeadLetters(out)).records;
+    expect(again).toMatchObject({ id: 'dl-v-2', stage: 'validate' });
+    expect(again?.reason).toMatch(/timestamp/);
+    expect(again?.payload).toEqual(records[1]?.payload);
+  });
 });

@@ -108,7 +108,7 @@ function stoppedStats(stderr: string): {
   return JSON.parse(line.slice(line.indexOf('{')));
 }
 
-describe('aiops run: SIGTERM drains a Kinesis pipeline (leases in DynamoDB) and exits 0', () => {
+describe('aiops run: SIGTERM (and SIGINT) drains a Kinesis pipeline (leases in DynamoDB) and exits 0', () => {
   it('commits, checkpoints every record, hands the leases back; a second run goes on where the first stopped', async () => {
     const stream = uniqueStream('drain');
     const leaseTable = uniqueTable('leases');
@@ -179,7 +179,7 @@ logging:
       async () => (await readDeadLetters(deadLetters)).records.length >= first.total - 300 + second.total - 120,
       run2,
     );
-    run2.child.kill('SIGTERM');
+    run2.child.kill('SIGINT'); // Ctrl-C drains the same way
     expect(await run2.exited).toEqual({ code: 0, signal: null });
     const stats2 = stoppedStats(run2.stderr());
     expect(stats2.deliveries.received).toBe(second.total);
