@@ -425,24 +425,30 @@ describe('the closed loop under SIGKILL', () => {
     console.log(JSON.stringify({ closedLoopChaos: { kills: 2, ...figures } }));
   }, 90_000);
 
-  it(`killed ${RANDOM_KILLS} times at random moments of the incident: the same outcome`, async () => {
-    const s = await scenario(500);
-    const kills: Array<{ life: number; afterReadyMs: number; lastEvent: string | undefined }> = [];
-    let life = s.life(1);
-    await life.waitFor('ready', (p) => p.m === 'ready');
-    const burstAt = setTimeout(() => s.startBurst(), 3_000);
-    cleanups.push(async () => clearTimeout(burstAt));
-    for (let n = 1; n <= RANDOM_KILLS; n++) {
-      const afterReadyMs = 300 + Math.round(Math.random() * 2_700);
-      await new Promise((resolve) => setTimeout(resolve, afterReadyMs));
-      await life.kill();
-      const events = life.progress.filter((p) => p.m === 'event');
-      kills.push({ life: n, afterReadyMs, lastEvent: events.at(-1)?.type });
-      life = s.life(n + 1);
+  it(
+    `killed ${RANDOM_KILLS} times at random moments of the incident: the same outcome`,
+    async () => {
+      const s = await scenario(500);
+      const kills: Array<{ life: number; afterReadyMs: number; lastEvent?: string; duringRunbook?: true }> = [];
+      let life = s.life(1);
       await life.waitFor('ready', (p) => p.m === 'ready');
-    }
-    await s.finish(life);
-    const figures = await checkOutcome(s);
-    console.log(JSON.stringify({ closedLoopRandomChaos: { kills: kills.length, killedAfter: kills, ...figures } }));
-  }, 120_000);
+      const burstAt = setTimeout(() => s.startBurst(), 3_000);
+      cleanups.push(async () => clearTimeout(burstAt));
+      for (let n = 1; n <= RANDOM_KILLS; n++) {
+        const afterReadyMs = 300 + Math.round(Math.random() * 2_700);
+        await new Promise((resolve) => setTimeout(resolve, afterReadyMs));
+        await life.kill();
+        const lastEvent = life.progress.filter((p) => p.m === 'event').at(-1)?.type;
+        const runs = fileLines(s.runsFile);
+        const duringRunbook = runs.length === 1 ? { duringRunbook: true as const } : {};
+        kills.push({ life: n, afterReadyMs, ...(lastEvent ? { lastEvent } : {}), ...duringRunbook });
+        life = s.life(n + 1);
+        await life.waitFor('ready', (p) => p.m === 'ready');
+      }
+      await s.finish(life);
+      const figures = await checkOutcome(s);
+      console.log(JSON.stringify({ closedLoopRandomChaos: { kills: kills.length, killedAfter: kills, ...figures } }));
+    },
+    60_000 + RANDOM_KILLS * 12_000,
+  );
 });
