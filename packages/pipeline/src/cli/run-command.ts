@@ -138,24 +138,9 @@ async function check(loaded: LoadedConfig, json: boolean, io: CliIo): Promise<nu
 
 async function run(loaded: LoadedConfig, drainMs: number, io: CliIo): Promise<number> {
   const logger = cliLogger(io.err, loaded.config.logging?.level ?? 'info');
-  let built: Awaited<ReturnType<typeof buildPipeline>>;
-  try {
-    built = await buildPipeline(loaded, { logger });
-  } catch (err) {
-    reportConfigError(err, io);
-    return 1;
-  }
-  const { pipeline } = built;
-  // Failures are logged by the pipeline itself (its logger is this one); dead letters only at debug.
-  pipeline.on('deadLetter', (r) => logger.debug(`dead letter (${r.stage}): ${r.reason}`, { id: r.id }));
-  pipeline.on('incident', (c) => {
-    if (c.type !== 'updated')
-      logger.info(`incident ${c.type}: ${c.incident.title}`, { fingerprint: c.incident.fingerprint });
-  });
-
-  // Core timers are unref'd: without a handle of our own the process would exit under a running pipeline.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
+  // Signals are taken from the start: a stop asked for while the pipeline is being built still drains.
   let signals = 0;
+  let requested: string | undefined;
   let stopReason: ((why: string) => void) | undefined;
   const stopRequested = new Promise<string>((resolve) => {
     stopReason = resolve;
@@ -166,31 +151,52 @@ async function run(loaded: LoadedConfig, drainMs: number, io: CliIo): Promise<nu
       io.err(`aiops run: ${sig} again, exiting without finishing the drain\n`);
       process.exit(130);
     }
+    requested = sig;
     stopReason?.(sig);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Core timers are unref'd: without a handle of our own the process would exit under a running pipeline.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    await built.start();
-    logger.info('pipeline running', { plan: built.plan });
-    const why = await Promise.race([stopRequested, pipeline.drained().then(() => 'every source ended')]);
-    logger.info(`stopping (${why}): draining for at most ${drainMs} ms`);
-    await built.stop(drainMs);
-    const s = pipeline.stats();
-    logger.info('stopped', {
-      deliveries: s.deliveries,
-      findings: s.findings,
-      incidents: s.incidents,
-      deadLetters: s.deadLetters,
-      uncommittedDeliveries: s.uncommittedDeliveries,
+    let built: Awaited<ReturnType<typeof buildPipeline>>;
+    try {
+      built = await buildPipeline(loaded, { logger });
+    } catch (err) {
+      reportConfigError(err, io);
+      return 1;
+    }
+    const { pipeline } = built;
+    // Failures are logged by the pipeline itself (its logger is this one); dead letters only at debug.
+    pipeline.on('deadLetter', (r) => logger.debug(`dead letter (${r.stage}): ${r.reason}`, { id: r.id }));
+    pipeline.on('incident', (c) => {
+      if (c.type !== 'updated')
+        logger.info(`incident ${c.type}: ${c.incident.title}`, { fingerprint: c.incident.fingerprint });
     });
-    return 0;
-  } catch (err) {
-    logger.error(
-      `pipeline failed: ${AiopsError.is(err) ? err.message : err instanceof Error ? err.message : String(err)}`,
-    );
-    await built.stop(drainMs).catch(() => undefined);
-    return 1;
+    try {
+      if (requested === undefined) {
+        await built.start();
+        logger.info('pipeline running', { plan: built.plan });
+      }
+      const why = await Promise.race([stopRequested, pipeline.drained().then(() => 'every source ended')]);
+      logger.info(`stopping (${why}): draining for at most ${drainMs} ms`);
+      await built.stop(drainMs);
+      const s = pipeline.stats();
+      logger.info('stopped', {
+        deliveries: s.deliveries,
+        findings: s.findings,
+        incidents: s.incidents,
+        deadLetters: s.deadLetters,
+        uncommittedDeliveries: s.uncommittedDeliveries,
+      });
+      return 0;
+    } catch (err) {
+      logger.error(
+        `pipeline failed: ${AiopsError.is(err) ? err.message : err instanceof Error ? err.message : String(err)}`,
+      );
+      await built.stop(drainMs).catch(() => undefined);
+      return 1;
+    }
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
