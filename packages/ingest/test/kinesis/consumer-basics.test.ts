@@ -1,36 +1,26 @@
 import type { Delivery } from '@aiops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKinesisSource, createMemoryCheckpointStore } from '../../src/index.js';
-import { collect, ctxOf, dec, fast, waitFor } from '../support/consume.js';
-import { type Kinesalite, keyForShard, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMemoryCheckpointStore } from '../../src/index.js';
+import { collect, ctxOf, sourceOn, text, waitFor } from '../support/consume.js';
+import { keyForShard, numbered, startKinesalite } from '../support/kinesalite.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 describe('Kinesis source: start positions and checkpoints', () => {
   it('reads every record of every shard from TRIM_HORIZON, in order within a shard', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 2);
-    const records = Array.from({ length: 40 }, (_, i) => ({ data: `r${i}`, partitionKey: keyForShard(i % 2, 2) }));
-    await k.put(stream, records);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-    });
+    const stream = await k.stream(
+      2,
+      numbered(40, 'r', (i) => keyForShard(i % 2, 2)),
+    );
+    const source = sourceOn(k, stream);
     const { got } = await collect(source, 40);
     await source.stop();
     expect(got).toHaveLength(40);
     const byShard = new Map<string, string[]>();
     for (const d of got) {
       const list = byShard.get(d.origin.shard!) ?? [];
-      list.push(dec.decode((d.payload as { data: Uint8Array }).data));
+      list.push(text(d));
       byShard.set(d.origin.shard!, list);
     }
     expect([...byShard.values()].map((l) => l.length)).toEqual([20, 20]);
@@ -50,23 +40,19 @@ describe('Kinesis source: start positions and checkpoints', () => {
   });
 
   it('starts at LATEST: records written before it started are not delivered', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
-    await k.put(stream, [{ data: 'old', partitionKey: 'a' }]);
-    const source = createKinesisSource({ streamName: stream, client: k.client, initialPosition: 'LATEST', ...fast });
+    const stream = await k.stream(1, [{ data: 'old', partitionKey: 'a' }]);
+    const source = sourceOn(k, stream, { initialPosition: 'LATEST' });
     const reading = collect(source, 1, { ms: 5_000 });
     await waitFor(() => (k.calls.get('GetRecords') ?? 0) > 0);
     await new Promise((r) => setTimeout(r, 100));
     await k.put(stream, [{ data: 'new', partitionKey: 'a' }]);
     const { got } = await reading;
     await source.stop();
-    expect(got.map((d) => dec.decode((d.payload as { data: Uint8Array }).data))).toEqual(['new']);
+    expect(got.map(text)).toEqual(['new']);
   });
 
   it('starts AT_TIMESTAMP: only records that arrived from that time on', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
-    await k.put(stream, [{ data: 'before', partitionKey: 'a' }]);
+    const stream = await k.stream(1, [{ data: 'before', partitionKey: 'a' }]);
     await new Promise((r) => setTimeout(r, 50));
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 20));
@@ -74,76 +60,34 @@ describe('Kinesis source: start positions and checkpoints', () => {
       { data: 'after-1', partitionKey: 'a' },
       { data: 'after-2', partitionKey: 'a' },
     ]);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: { atTimestampMs: from },
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { initialPosition: { atTimestampMs: from } });
     const { got } = await collect(source, 2, { ms: 5_000 });
     await source.stop();
-    expect(got.map((d) => dec.decode((d.payload as { data: Uint8Array }).data))).toEqual(['after-1', 'after-2']);
+    expect(got.map(text)).toEqual(['after-1', 'after-2']);
   });
 
   it('resumes after the stored checkpoint: a restarted consumer delivers only what came after', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1, numbered(10, 'a'));
     const checkpoints = createMemoryCheckpointStore();
-    await k.put(
-      stream,
-      Array.from({ length: 10 }, (_, i) => ({ data: `a${i}`, partitionKey: 'p' })),
-    );
-    const first = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const first = sourceOn(k, stream, { checkpoints });
     const one = await collect(first, 10);
     await first.stop();
     const saved = (await checkpoints.load(stream)).get('shardId-000000000000');
     expect(saved).toEqual({ checkpoint: one.got[9]!.origin.sequenceNumber, subSequenceNumber: 0 });
 
-    await k.put(
-      stream,
-      Array.from({ length: 5 }, (_, i) => ({ data: `b${i}`, partitionKey: 'p' })),
-    );
-    const second = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    await k.put(stream, numbered(5, 'b'));
+    const second = sourceOn(k, stream, { checkpoints });
     const two = await collect(second, 5);
     await new Promise((r) => setTimeout(r, 200)); // nothing else comes
     await second.stop();
-    expect(two.got.map((d) => dec.decode((d.payload as { data: Uint8Array }).data))).toEqual([
-      'b0',
-      'b1',
-      'b2',
-      'b3',
-      'b4',
-    ]);
+    expect(two.got.map(text)).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
     expect(second.stats().duplicatesSkipped).toBe(1); // the checkpointed record itself, read AT its sequence number
   });
 
   it('checkpoints only the highest contiguous acked record, and catches up once the gap is acked', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1, numbered(10));
     const checkpoints = createMemoryCheckpointStore();
-    await k.put(
-      stream,
-      Array.from({ length: 10 }, (_, i) => ({ data: `r${i}`, partitionKey: 'p' })),
-    );
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { checkpoints });
     const { got } = await collect(source, 10, { ack: false });
     for (const [i, d] of got.entries()) if (i !== 5) d.ack();
     const cp = async () => (await checkpoints.load(stream)).get('shardId-000000000000')?.checkpoint;
@@ -156,22 +100,9 @@ describe('Kinesis source: start positions and checkpoints', () => {
   });
 
   it('batches checkpoints by count: one write per checkpointEveryRecords acks when the timer is slow', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1, numbered(100));
     const checkpoints = createMemoryCheckpointStore();
-    await k.put(
-      stream,
-      Array.from({ length: 100 }, (_, i) => ({ data: `r${i}`, partitionKey: 'p' })),
-    );
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-      checkpointIntervalMs: 60_000,
-      checkpointEveryRecords: 25,
-    });
+    const source = sourceOn(k, stream, { checkpoints, checkpointIntervalMs: 60_000, checkpointEveryRecords: 25 });
     const before = checkpoints.writes;
     const { got } = await collect(source, 100);
     await waitFor(() => source.stats().checkpoints >= 4);
@@ -185,21 +116,9 @@ describe('Kinesis source: start positions and checkpoints', () => {
   });
 
   it('redelivers a nacked record with a new id and the same origin, and holds the checkpoint until it is acked', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1, numbered(3));
     const checkpoints = createMemoryCheckpointStore();
-    await k.put(
-      stream,
-      Array.from({ length: 3 }, (_, i) => ({ data: `r${i}`, partitionKey: 'p' })),
-    );
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-      redelivery: { baseMs: 20, maxMs: 40 },
-    });
+    const source = sourceOn(k, stream, { checkpoints, redelivery: { baseMs: 20, maxMs: 40 } });
     const it = source.read(ctxOf())[Symbol.asyncIterator]();
     const seen: Delivery[] = [];
     while (seen.length < 3) seen.push(...[(await it.next()).value].flat());

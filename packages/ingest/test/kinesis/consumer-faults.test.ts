@@ -1,41 +1,19 @@
 import { AiopsError, ConfigError } from '@aiops/core';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { aggregateKpl, createKinesisSource, createMemoryCheckpointStore } from '../../src/index.js';
-import { collect, ctxOf, fast, text, waitFor } from '../support/consume.js';
-import { type Kinesalite, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { collect, ctxOf, fast, sourceOn, text, waitFor } from '../support/consume.js';
+import { numbered, startKinesalite } from '../support/kinesalite.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
-
-async function streamWith(n: number, prefix = 'r'): Promise<string> {
-  const stream = uniqueStream();
-  await k.createStream(stream, 1);
-  if (n > 0)
-    await k.put(
-      stream,
-      Array.from({ length: n }, (_, i) => ({ data: `${prefix}${i}`, partitionKey: 'p' })),
-    );
-  return stream;
-}
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 describe('Kinesis source: faults', () => {
   it('retries GetRecords throttled with ProvisionedThroughputExceeded, with backoff, and skips nothing', async () => {
-    const stream = await streamWith(20);
+    const stream = await k.stream(1, numbered(20));
     const client = k.newClient();
-    const source = createKinesisSource({
-      streamName: stream,
-      client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-      retry: { baseMs: 10, maxMs: 40 },
-    });
+    const source = sourceOn(k, stream, { client, retry: { baseMs: 10, maxMs: 40 } });
     k.inject('GetRecords', 'throttle', 3);
     const { got } = await collect(source, 20);
     await source.stop();
@@ -45,21 +23,13 @@ describe('Kinesis source: faults', () => {
   });
 
   it('re-acquires an expired iterator after the last record read: no gap, no repeat', async () => {
-    const stream = await streamWith(10, 'a');
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-    });
+    const stream = await k.stream(1, numbered(10, 'a'));
+    const source = sourceOn(k, stream);
     const ctx = ctxOf();
     const first = await collect(source, 10, { ctx });
     const iteratorsBefore = k.calls.get('GetShardIterator') ?? 0;
     k.inject('GetRecords', 'expired', 1);
-    await k.put(
-      stream,
-      Array.from({ length: 10 }, (_, i) => ({ data: `b${i}`, partitionKey: 'p' })),
-    );
+    await k.put(stream, numbered(10, 'b'));
     const rest: string[] = [];
     while (rest.length < 10) {
       for (const d of [(await first.it.next()).value].flat()) {
@@ -77,14 +47,8 @@ describe('Kinesis source: faults', () => {
   });
 
   it('retries network faults (a reset connection) and 5xx answers', async () => {
-    const stream = await streamWith(5);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-      retry: { baseMs: 10, maxMs: 40 },
-    });
+    const stream = await k.stream(1, numbered(5));
+    const source = sourceOn(k, stream, { retry: { baseMs: 10, maxMs: 40 } });
     k.inject('GetRecords', 'reset', 2);
     k.inject('GetRecords', 'internal', 1);
     k.inject('ListShards', 'internal', 1);
@@ -107,15 +71,8 @@ describe('Kinesis source: faults', () => {
   });
 
   it('bounds read-ahead: without acks it stops reading at maxUnackedRecordsPerShard', async () => {
-    const stream = await streamWith(100);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-      maxBufferedRecordsPerShard: 5,
-      maxUnackedRecordsPerShard: 12,
-    });
+    const stream = await k.stream(1, numbered(100));
+    const source = sourceOn(k, stream, { maxBufferedRecordsPerShard: 5, maxUnackedRecordsPerShard: 12 });
     const { got } = await collect(source, 100, { ack: false, ms: 600 });
     expect(got.length).toBe(12);
     expect(source.stats().recordsRead).toBe(12);
@@ -137,17 +94,10 @@ describe('Kinesis source: KPL aggregates', () => {
     }));
 
   it('delivers one delivery per user record with its sub-sequence number, and checkpoints it', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1);
     await k.put(stream, aggregates(3, 4));
     const checkpoints = createMemoryCheckpointStore();
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { checkpoints });
     const { got } = await collect(source, 12);
     await source.stop();
     expect(got.map(text)).toEqual(Array.from({ length: 12 }, (_, i) => `a${Math.floor(i / 4)}u${i % 4}`));
@@ -162,29 +112,15 @@ describe('Kinesis source: KPL aggregates', () => {
   });
 
   it('resumes in the middle of an aggregate: the user records after the checkpoint, none before', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1);
     await k.put(stream, aggregates(2, 4));
     const checkpoints = createMemoryCheckpointStore();
-    const first = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-      drainTimeoutMs: 50,
-    });
+    const first = sourceOn(k, stream, { checkpoints, drainTimeoutMs: 50 });
     const one = await collect(first, 8, { ack: false });
     for (const d of one.got.slice(0, 6)) d.ack();
     await first.stop();
     expect((await checkpoints.load(stream)).get('shardId-000000000000')?.subSequenceNumber).toBe(1);
-    const second = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const second = sourceOn(k, stream, { checkpoints });
     const two = await collect(second, 2);
     await second.stop();
     expect(two.got.map(text)).toEqual(['a1u2', 'a1u3']);
@@ -192,18 +128,12 @@ describe('Kinesis source: KPL aggregates', () => {
   });
 
   it('hands a KPL aggregate that fails its MD5 check to the host whole, to be dead-lettered', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1);
     const [good] = aggregates(1, 2);
     const broken = Uint8Array.from(good!.data);
     broken[7] = broken[7]! ^ 0xff;
     await k.put(stream, [{ partitionKey: 'x', data: broken }]);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-    });
+    const source = sourceOn(k, stream);
     const { got } = await collect(source, 1);
     await source.stop();
     expect(got).toHaveLength(1);
@@ -248,7 +178,7 @@ describe('Kinesis source: options and clients', () => {
       destroyed++;
       destroy();
     };
-    const stream = await streamWith(1);
+    const stream = await k.stream(1, numbered(1));
     const owned = createKinesisSource({
       streamName: stream,
       clientConfig: {
@@ -270,7 +200,7 @@ describe('Kinesis source: options and clients', () => {
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       requestHandler: new NodeHttpHandler(),
     });
-    const given = createKinesisSource({ streamName: stream, client: mine, initialPosition: 'TRIM_HORIZON', ...fast });
+    const given = sourceOn(k, stream, { client: mine });
     expect((await collect(given, 1)).got).toHaveLength(1);
     await given.stop();
     await expect(k.shardIds(stream)).resolves.toHaveLength(1);
@@ -287,16 +217,9 @@ describe('Kinesis source: options and clients', () => {
   });
 
   it('aborting ctx.signal ends the read and writes the final checkpoint', async () => {
-    const stream = await streamWith(3);
+    const stream = await k.stream(1, numbered(3));
     const checkpoints = createMemoryCheckpointStore();
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-      checkpointIntervalMs: 60_000,
-    });
+    const source = sourceOn(k, stream, { checkpoints, checkpointIntervalMs: 60_000 });
     const ac = new AbortController();
     const { got, it } = await collect(source, 3, { ctx: ctxOf(ac) });
     const next = it.next();

@@ -1,21 +1,11 @@
 import { MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CheckpointStore,
-  createKinesisSource,
-  createMemoryCheckpointStore,
-  type ShardCheckpoint,
-} from '../../src/index.js';
-import { collect, fast, text, waitFor } from '../support/consume.js';
-import { type Kinesalite, keyForShard, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CheckpointStore, createMemoryCheckpointStore, type ShardCheckpoint } from '../../src/index.js';
+import { collect, sourceOn, text, waitFor } from '../support/consume.js';
+import { keyForShard, numbered, startKinesalite } from '../support/kinesalite.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 /** A checkpoint store that logs every save, in order. */
 function loggingStore(): CheckpointStore & { log: Array<[string, string]> } {
@@ -36,19 +26,12 @@ const HALF = (2n ** 127n).toString();
 
 describe('Kinesis source: resharding', () => {
   it('reads a split parent to its end and checkpoints SHARD_END before its children start', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
+    const stream = await k.stream(1);
     const checkpoints = loggingStore();
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { checkpoints });
     await k.put(
       stream,
-      Array.from({ length: 10 }, (_, i) => ({ data: `p${i}`, partitionKey: `k${i}` })),
+      numbered(10, 'p', (i) => `k${i}`),
     );
     const reading = collect(source, 30);
     await waitFor(() => source.stats().acked >= 10);
@@ -58,7 +41,7 @@ describe('Kinesis source: resharding', () => {
     await waitFor(async () => (await k.shardIds(stream)).length === 3);
     await k.put(
       stream,
-      Array.from({ length: 20 }, (_, i) => ({ data: `c${i}`, partitionKey: keyForShard(i % 2, 2) })),
+      numbered(20, 'c', (i) => keyForShard(i % 2, 2)),
     );
     const { got } = await reading;
     await source.stop();
@@ -79,11 +62,9 @@ describe('Kinesis source: resharding', () => {
   });
 
   it('starts a merged child only after both parents reached SHARD_END', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 2);
-    await k.put(
-      stream,
-      Array.from({ length: 20 }, (_, i) => ({ data: `p${i}`, partitionKey: keyForShard(i % 2, 2) })),
+    const stream = await k.stream(
+      2,
+      numbered(20, 'p', (i) => keyForShard(i % 2, 2)),
     );
     await k.client.send(
       new MergeShardsCommand({
@@ -95,16 +76,10 @@ describe('Kinesis source: resharding', () => {
     await waitFor(async () => (await k.shardIds(stream)).length === 3);
     await k.put(
       stream,
-      Array.from({ length: 10 }, (_, i) => ({ data: `m${i}`, partitionKey: `k${i}` })),
+      numbered(10, 'm', (i) => `k${i}`),
     );
     const checkpoints = loggingStore();
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { checkpoints });
     const { got } = await collect(source, 30);
     await source.stop();
 
@@ -119,21 +94,13 @@ describe('Kinesis source: resharding', () => {
   });
 
   it('at LATEST on a resharded stream, reads only the open shards, from their tip', async () => {
-    const stream = uniqueStream();
-    await k.createStream(stream, 1);
-    await k.put(stream, [{ data: 'old', partitionKey: 'a' }]);
+    const stream = await k.stream(1, [{ data: 'old', partitionKey: 'a' }]);
     await k.client.send(
       new SplitShardCommand({ StreamName: stream, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: HALF }),
     );
     await waitFor(async () => (await k.shardIds(stream)).length === 3);
     const checkpoints = loggingStore();
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'LATEST',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, stream, { initialPosition: 'LATEST', checkpoints });
     const reading = collect(source, 2, { ms: 5_000 });
     await waitFor(() => source.stats().ownedShards.length === 2);
     await new Promise((r) => setTimeout(r, 100));

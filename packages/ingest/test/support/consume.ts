@@ -1,5 +1,6 @@
 import { type Delivery, MemoryStateStore, type StageContext, silentLogger, systemClock } from '@aiops/core';
-import type { KinesisSource } from '../../src/index.js';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { createKinesisSource, type KinesisSource, type KinesisSourceOptions } from '../../src/index.js';
 
 export const dec = new TextDecoder();
 
@@ -38,6 +39,25 @@ export const fast = {
   checkpointIntervalMs: 50,
   drainTimeoutMs: 2_000,
 } as const;
+
+/** Options of {@link sourceOn}: those of `createKinesisSource` but the stream, and another client if need be. */
+export type SourceOnOptions = Omit<KinesisSourceOptions, 'streamName' | 'client' | 'clientConfig'> & {
+  readonly client?: KinesisClient;
+};
+
+/**
+ * A Kinesis source on `stream` through `k.client`, from TRIM_HORIZON, with the test timings
+ * (`fast`); `options` add to these or replace them (`initialPosition: 'LATEST'`, another client).
+ */
+export function sourceOn(k: { readonly client: KinesisClient }, stream: string, options: SourceOnOptions = {}) {
+  return createKinesisSource({
+    streamName: stream,
+    client: k.client,
+    initialPosition: 'TRIM_HORIZON',
+    ...fast,
+    ...options,
+  });
+}
 
 /** The text of a delivery's bytes. */
 export function text(d: Delivery): string {

@@ -31,6 +31,8 @@ export interface Kinesalite {
   /** Makes a new KinesisClient on this endpoint (maxAttempts 1: our code does the retrying). */
   newClient(): KinesisClient;
   createStream(name: string, shards: number): Promise<void>;
+  /** A new stream with a fresh name and `shards` shards, holding `records` (put in this order). */
+  stream(shards: number, records?: ReadonlyArray<{ data: string | Uint8Array; partitionKey: string }>): Promise<string>;
   /** Puts records (strings or bytes) with the given partition keys; returns their shard and sequence. */
   put(
     stream: string,
@@ -87,6 +89,33 @@ export async function startKinesalite(): Promise<Kinesalite> {
     });
   const client = newClient();
   const enc = new TextEncoder();
+  const createStream = async (name: string, shards: number): Promise<void> => {
+    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    for (let i = 0; i < 100; i++) {
+      const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`stream ${name} did not become ACTIVE`);
+  };
+  const put: Kinesalite['put'] = async (stream, records) => {
+    const out: PutRecordsResultEntry[] = [];
+    for (let i = 0; i < records.length; i += 500) {
+      const chunk = records.slice(i, i + 500);
+      const res = await client.send(
+        new PutRecordsCommand({
+          StreamName: stream,
+          Records: chunk.map((r) => ({
+            Data: typeof r.data === 'string' ? enc.encode(r.data) : r.data,
+            PartitionKey: r.partitionKey,
+          })),
+        }),
+      );
+      if (res.FailedRecordCount) throw new Error(`put failed for ${res.FailedRecordCount} records`);
+      out.push(...(res.Records ?? []));
+    }
+    return out;
+  };
   return {
     endpoint,
     client,
@@ -97,33 +126,14 @@ export async function startKinesalite(): Promise<Kinesalite> {
       for (let i = 0; i < times; i++) list.push(fault);
       faults.set(operation, list);
     },
-    async createStream(name, shards) {
-      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-      for (let i = 0; i < 100; i++) {
-        const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-        if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`stream ${name} did not become ACTIVE`);
+    createStream,
+    async stream(shards, records = []) {
+      const name = uniqueStream();
+      await createStream(name, shards);
+      if (records.length > 0) await put(name, records);
+      return name;
     },
-    async put(stream, records) {
-      const out: PutRecordsResultEntry[] = [];
-      for (let i = 0; i < records.length; i += 500) {
-        const chunk = records.slice(i, i + 500);
-        const res = await client.send(
-          new PutRecordsCommand({
-            StreamName: stream,
-            Records: chunk.map((r) => ({
-              Data: typeof r.data === 'string' ? enc.encode(r.data) : r.data,
-              PartitionKey: r.partitionKey,
-            })),
-          }),
-        );
-        if (res.FailedRecordCount) throw new Error(`put failed for ${res.FailedRecordCount} records`);
-        out.push(...(res.Records ?? []));
-      }
-      return out;
-    },
+    put,
     async shardIds(stream) {
       const res = await client.send(new ListShardsCommand({ StreamName: stream }));
       return (res.Shards ?? []).map((s) => s.ShardId ?? '');
@@ -133,6 +143,18 @@ export async function startKinesalite(): Promise<Kinesalite> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * `n` records `${prefix}0` … `${prefix}${n - 1}`, each with the partition key `key(i)` (by default
+ * one key for all, so they land on one shard in order).
+ */
+export function numbered(
+  n: number,
+  prefix = 'r',
+  key: (i: number) => string = () => 'p',
+): Array<{ data: string; partitionKey: string }> {
+  return Array.from({ length: n }, (_, i) => ({ data: `${prefix}${i}`, partitionKey: key(i) }));
 }
 
 /** Partition keys that land on each shard of an n-shard stream (hash ranges split evenly). */
