@@ -129,6 +129,17 @@ describe('renderIncidentReport', () => {
     );
   });
 
+  it('names what the series counts, for a log replay as for a service (escaped too)', () => {
+    const service = renderIncidentReport(input());
+    expect(service).toContain('>requests/s</text>');
+    expect(service).toContain('error rate (errors / requests)');
+    const replay = renderIncidentReport(input({ seriesLabels: { count: 'log lines', errors: '<b>error</b> lines' } }));
+    expect(replay).toContain('>log lines/s</text>');
+    expect(replay).toContain('error rate (&lt;b&gt;error&lt;/b&gt; lines / log lines)');
+    expect(replay).toContain('780 log lines, 160 &lt;b&gt;error&lt;/b&gt; lines, in buckets of 500 ms.');
+    expect(replay).not.toMatch(/requests\/s|\/ requests/);
+  });
+
   it('handles an empty series and refuses a bucket width that is not positive', () => {
     const html = renderIncidentReport(input({ series: [], marks: [], incidents: [] }));
     expect(html).toContain('<svg');

@@ -91,7 +91,7 @@ function incidentHtml(incident: ReportIncident, t0: number | undefined): string 
 
 /**
  * Renders an incident report as one self-contained HTML page (no scripts, no external resources):
- * headline facts, an inline SVG chart of requests per second and error rate over time with the
+ * headline facts, an inline SVG chart of requests (or log lines) per second and error rate over time with the
  * marks (fault, detection, action, recovery...) drawn on it, a table of the marks, then each
  * incident with its analysis and timeline. Every piece of text is escaped, since it comes from
  * logs, findings and models: a `<script>` in a log line is shown, never run.
@@ -122,6 +122,7 @@ export function renderIncidentReport(input: IncidentReportInput): string {
   const t0 = starts.length > 0 ? Math.min(...starts) : undefined;
   const facts = Object.entries(input.facts ?? {});
   const totals = input.series.reduce((s, b) => ({ r: s.r + b.requests, e: s.e + b.errors }), { r: 0, e: 0 });
+  const labels = { count: input.seriesLabels?.count ?? 'requests', errors: input.seriesLabels?.errors ?? 'errors' };
   const markRows = [...marks]
     .sort((a, b) => a.at - b.at)
     .map(
@@ -144,8 +145,8 @@ export function renderIncidentReport(input: IncidentReportInput): string {
       ? `<table class="facts">${facts.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="num">${escapeHtml(v)}</td></tr>`).join('')}</table>`
       : '',
     '<h2>Traffic and errors</h2>',
-    renderSeriesChart(input.series, input.bucketMs, marks),
-    `<p class="sub">${totals.r} requests, ${totals.e} errors, in buckets of ${input.bucketMs} ms.</p>`,
+    renderSeriesChart(input.series, input.bucketMs, marks, labels),
+    `<p class="sub">${totals.r} ${escapeHtml(labels.count)}, ${totals.e} ${escapeHtml(labels.errors)}, in buckets of ${input.bucketMs} ms.</p>`,
     marks.length > 0
       ? `<h2>Marks</h2><table class="marks"><tr><th>UTC</th><th>since start</th><th>what</th></tr>\n${markRows}</table>`
       : '',

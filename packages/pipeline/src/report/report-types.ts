@@ -120,6 +120,11 @@ export interface IncidentReportInput {
   readonly incidents: readonly ReportIncident[];
   /** Headline figures, shown as a table above the chart, in the given order. */
   readonly facts?: Readonly<Record<string, string | number>>;
+  /**
+   * What the series counts, for the axes, legend and totals: `count` (default `requests`, drawn per
+   * second) and `errors` (default `errors`). A log replay might say `log lines` and `error lines`.
+   */
+  readonly seriesLabels?: { readonly count?: string; readonly errors?: string };
   /** When the report was made (epoch ms); shown in the footer. Defaults to the time of rendering. */
   readonly generatedAt?: number;
 }

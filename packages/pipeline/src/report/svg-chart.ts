@@ -28,7 +28,7 @@ function niceCeil(v: number): number {
 }
 
 /**
- * Renders the series as an inline SVG line chart: requests per second (left axis) and error rate in
+ * Renders the series as an inline SVG line chart: counts per second (left axis) and error rate in
  * percent (right axis, with the area under it shaded), over seconds from the first bucket, with each
  * mark as a dashed vertical line labelled above the plot. Labels are placed in rows so that they do
  * not overlap. All text is escaped.
@@ -37,7 +37,9 @@ export function renderSeriesChart(
   series: readonly ReportBucket[],
   bucketMs: number,
   marks: readonly ReportMark[] = [],
+  labels: { readonly count: string; readonly errors: string } = { count: 'requests', errors: 'errors' },
 ): string {
+  const rateLabel = escapeHtml(`${labels.count}/s`);
   const buckets = [...series].filter((b) => Number.isFinite(b.t)).sort((a, b) => a.t - b.t);
   const pins = [...marks].filter((m) => Number.isFinite(m.at)).sort((a, b) => a.at - b.at);
   const times = [...buckets.map((b) => b.t), ...buckets.map((b) => b.t + bucketMs), ...pins.map((m) => m.at)];
@@ -70,7 +72,7 @@ export function renderSeriesChart(
 
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${px(height)}" width="${WIDTH}" height="${px(height)}" role="img" aria-label="requests per second and error rate over time">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${px(height)}" width="${WIDTH}" height="${px(height)}" role="img" aria-label="${escapeHtml(labels.count)} per second and error rate over time">`,
   );
   // Grid and axes.
   for (let i = 0; i <= 4; i++) {
@@ -88,11 +90,11 @@ export function renderSeriesChart(
   }
   out.push(`<line x1="${LEFT}" y1="${bottom}" x2="${WIDTH - RIGHT}" y2="${bottom}" class="baseline"/>`);
   out.push(
-    `<text x="14" y="${px(top + PLOT_HEIGHT / 2)}" transform="rotate(-90 14 ${px(top + PLOT_HEIGHT / 2)})" text-anchor="middle" class="axis rate">requests/s</text>`,
+    `<text x="14" y="${px(top + PLOT_HEIGHT / 2)}" transform="rotate(-90 14 ${px(top + PLOT_HEIGHT / 2)})" text-anchor="middle" class="axis rate">${rateLabel}</text>`,
     `<text x="${WIDTH - 12}" y="${px(top + PLOT_HEIGHT / 2)}" transform="rotate(90 ${WIDTH - 12} ${px(top + PLOT_HEIGHT / 2)})" text-anchor="middle" class="axis err">error rate</text>`,
   );
 
-  // Error rate: shaded area and line, broken where a bucket saw no requests.
+  // Error rate: shaded area and line, broken where a bucket counted nothing.
   const segments: { x: number; y: number }[][] = [];
   let current: { x: number; y: number }[] | undefined;
   for (const b of buckets) {
@@ -134,9 +136,9 @@ export function renderSeriesChart(
   const ly = bottom + 38;
   out.push(
     `<g class="legend"><line x1="${LEFT}" y1="${ly - 4}" x2="${LEFT + 22}" y2="${ly - 4}" class="rate-line"/>`,
-    `<text x="${LEFT + 28}" y="${ly}" class="axis">requests/s</text>`,
+    `<text x="${LEFT + 28}" y="${ly}" class="axis">${rateLabel}</text>`,
     `<rect x="${LEFT + 120}" y="${ly - 9}" width="22" height="10" class="err-area"/><line x1="${LEFT + 120}" y1="${ly - 9}" x2="${LEFT + 142}" y2="${ly - 9}" class="err-line"/>`,
-    `<text x="${LEFT + 148}" y="${ly}" class="axis">error rate (5xx share of requests)</text></g>`,
+    `<text x="${LEFT + 148}" y="${ly}" class="axis">error rate (${escapeHtml(labels.errors)} / ${escapeHtml(labels.count)})</text></g>`,
   );
   out.push('</svg>');
   return out.join('\n');
