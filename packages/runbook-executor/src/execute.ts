@@ -29,7 +29,17 @@ export async function execute(
     };
     return finishRun(core, rec, result, 'dry-run', startedAt, deadline);
   }
-  const claim: RunRecord = { status: 'running', owner: core.instanceId, startedAt, heartbeatAt: startedAt, deadline };
+  // A driver that can name the execution in advance has the name claimed with the run, so no crash
+  // between here and its start leaves a run the next process cannot find.
+  const external = core.drivers.get(action.type)?.externalRefFor?.(action as never, plan.id);
+  const claim: RunRecord = {
+    status: 'running',
+    owner: core.instanceId,
+    startedAt,
+    heartbeatAt: startedAt,
+    deadline,
+    ...(external ? { external } : {}),
+  };
   const claimed = await core.store.put(core.keys.run(plan.id), claim, {
     expectedVersion: 0,
     expiresAt: deadline + core.retentionMs,

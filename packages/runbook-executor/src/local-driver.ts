@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve, sep } from 'node:path';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
-import { type Prepared, resumeSupervised, runSupervised } from './local-supervisor.js';
+import { type Prepared, resumeSupervised, runFiles, runSupervised } from './local-supervisor.js';
 import type { ActionDriver, DriverContext, DriverOutcome, RenderedLocal } from './rendered-action.js';
 
 const LocalDriverOptionsSchema = z.object({
@@ -80,6 +80,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): ActionDrive
   const supervised = { ...o, runDir };
   return {
     type: 'local',
+    externalRefFor: (_action, planId) => ({ kind: 'local', id: runFiles(runDir, planId).stem }),
     run: async (action, ctx) => {
       const p = prepare(action, ctx, o);
       return 'status' in p ? p : runSupervised(p, ctx, supervised);

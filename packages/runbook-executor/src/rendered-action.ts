@@ -184,6 +184,12 @@ export interface ActionDriver<A extends RenderedAction = RenderedAction> {
   run(action: A, ctx: DriverContext): Promise<DriverOutcome>;
   /** Follows an execution started before a restart to its end. */
   resume?(external: ExternalRef, action: A, ctx: DriverContext): Promise<DriverOutcome>;
+  /**
+   * Names an execution before it starts, when the driver can (the local driver with a `runDir`):
+   * the executor claims the run record with this ref, so a restart after a crash at any point finds
+   * it, and `resume` follows the execution or, if it never began, starts it.
+   */
+  externalRefFor?(action: A, planId: string): ExternalRef | undefined;
   /** Releases what the driver created (clients it owns). */
   close?(): Promise<void>;
 }

@@ -147,6 +147,27 @@ describe('idempotency', () => {
     await after.executor.stop();
   }, 30_000);
 
+  it('a local run (runDir) is claimed with its name, before anything can start', async () => {
+    const runs = runsFile();
+    const runDir = join(dir, 'local-runs-claim');
+    const store = new MemoryStateStore();
+    const claims: unknown[] = [];
+    const put = store.put.bind(store);
+    store.put = (async (key: string, value: unknown, options?: { expectedVersion?: number }) => {
+      if (key.startsWith('runbooks/run/') && options?.expectedVersion === 0) claims.push(value);
+      return put(key, value, options);
+    }) as typeof store.put;
+    const files = { 'runbooks/a.yaml': countingRunbook('a') };
+    const h = harness(files, { local: { env: { RUNS_FILE: runs }, runDir }, store, clock: systemClock });
+    const plan = planOf(await h.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    expect(await h.run(plan)).toMatchObject({ status: 'succeeded' });
+    expect(claims).toEqual([
+      expect.objectContaining({ status: 'running', external: { kind: 'local', id: runFiles(runDir, plan.id).stem } }),
+    ]);
+    expect(lines(runs)).toEqual(['checkout']);
+    await h.executor.stop();
+  });
+
   it('a local run (runDir) named by a process that died before starting it is started by the next process, once', async () => {
     const runs = runsFile();
     const runDir = join(dir, 'local-runs-never');
