@@ -26,6 +26,13 @@ function capture() {
   return io;
 }
 
+/** Deliveries received, from the counters `aiops run` logs when it stops. */
+function received(stderr: string): number {
+  const line = stderr.split('\n').find((l) => / INFO +stopped \{/.test(l));
+  if (!line) throw new Error(`no "stopped" line in: ${stderr}`);
+  return (JSON.parse(line.slice(line.indexOf('{'))) as { deliveries: { received: number } }).deliveries.received;
+}
+
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aiops-cli-'));
@@ -128,6 +135,7 @@ describe('aiops run against a file source', () => {
       `sources:
   - type: file
     paths: ${JSON.stringify(serviceLogs)}
+    resume: true
 detectors:
   - type: error-rate
     windowMs: 5000
@@ -139,19 +147,27 @@ deadLetters:
   file: ./run-dead-letters.ndjson
 notifiers: []
 logging:
-  level: warn
+  level: info
 `,
     );
     const io = capture();
     expect(await runCli(['run', '--config', file], io.cli)).toBe(0);
+    // The read position was saved before the store closed: nothing failed to write on the way out.
+    expect(io.err).not.toMatch(/could not save|is closed/);
     const store = await FileStateStore.open({ dir: join(dir, 'run-state') });
     try {
       const incidents = await listAll<IncidentRecord>(store, 'incident/');
       expect(incidents.length).toBe(1);
       expect(incidents[0]?.value.incident.title).toMatch(/checkout error rate/);
+      expect((await store.get(`file-source/file/${serviceLogs}`))?.value).toEqual({ line: 5_499 });
     } finally {
       await store.close();
     }
+    // A second run resumes after the last line: nothing is read twice.
+    const again = capture();
+    expect(await runCli(['run', '--config', file], again.cli)).toBe(0);
+    expect(received(io.err)).toBe(5_499);
+    expect(received(again.err)).toBe(0);
     const { records } = await readDeadLetters(join(dir, 'run-dead-letters.ndjson'));
     expect(records).toHaveLength(1);
     expect(records[0]?.stage).toBe('decode');

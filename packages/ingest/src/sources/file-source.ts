@@ -154,16 +154,39 @@ async function* readFile(
   const progress = new ShardProgress();
   let writing: Promise<void> = Promise.resolve();
   let written = progress.ackedTotal;
+  // One write at a time; acks that arrive meanwhile fold into one more write of the newest position
+  // (queueing a write per ack would leave a tail of writes behind the host, past its store's close).
+  let saving = false;
+  let again = false;
   const save = (): void => {
-    const pos = progress.position;
-    if (!o.resume || !pos) return;
-    const total = progress.ackedTotal;
-    writing = writing
-      .then(() => ctx.store.put(key, { line: Number(pos.checkpoint) }))
-      .then(() => {
-        written = total;
-      })
-      .catch((err) => ctx.logger.warn('file source could not save its position', { path, error: describeError(err) }));
+    if (!o.resume || !progress.position) return;
+    if (saving) {
+      again = true;
+      return;
+    }
+    saving = true;
+    writing = (async () => {
+      do {
+        again = false;
+        const pos = progress.position;
+        const total = progress.ackedTotal;
+        if (!pos) break;
+        try {
+          await ctx.store.put(key, { line: Number(pos.checkpoint) });
+          written = total;
+        } catch (err) {
+          ctx.logger.warn('file source could not save its position', { path, error: describeError(err) });
+        }
+      } while (again);
+      saving = false;
+    })();
+  };
+  // Deliveries yielded and not yet settled: at the end, the last position is saved once they are.
+  let unsettled = 0;
+  let onSettle: (() => void) | undefined;
+  const settledOne = (): void => {
+    unsettled--;
+    onSettle?.();
   };
   const stream = await openText(path);
   const lines =
@@ -184,12 +207,16 @@ async function* readFile(
         settled = true;
         counts.acked++;
         progress.ack(entry);
+        settledOne();
         if (progress.ackedTotal - written >= o.checkpointEveryLines) save();
       },
       nack: () => {
+        if (settled) return;
         settled = true;
+        settledOne();
       },
     });
+    unsettled++;
   };
   try {
     for await (const text of lines) {
@@ -224,8 +251,47 @@ async function* readFile(
   } finally {
     if (lines instanceof Interface) lines.close();
     stream.destroy();
-    save();
+    if (o.resume) {
+      // The host settles the last batches after this generator ends (a pipeline acks once their
+      // incident changes are committed): wait for that, while settlements keep coming, so the final
+      // position is written before the host stops and closes its store.
+      await waitForSettlements(
+        () => unsettled,
+        (listener) => {
+          onSettle = listener;
+        },
+        ctx.signal,
+      );
+      save();
+      await writing;
+    }
   }
+}
+
+/** Resolves when nothing is unsettled, the signal aborts, or no settlement came for a second. */
+function waitForSettlements(
+  unsettled: () => number,
+  listen: (listener: (() => void) | undefined) => void,
+  signal: AbortSignal,
+  idleMs = 1_000,
+): Promise<void> {
+  if (unsettled() <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: ReturnType<typeof setTimeout>;
+    const done = (): void => {
+      clearTimeout(timer);
+      listen(undefined);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(done, idleMs);
+    };
+    listen(() => (unsettled() <= 0 ? done() : arm()));
+    signal.addEventListener('abort', done, { once: true });
+    arm();
+  });
 }
 
 /**
