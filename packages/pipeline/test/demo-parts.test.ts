@@ -202,4 +202,17 @@ describe('runClosedLoopDemo options', () => {
     const paths = (err.issues as { path: string }[]).map((i) => i.path).sort();
     expect(paths).toEqual(['reportPath', 'requestsPerSecond', 'warmupMs']);
   });
+
+  it('refuses half-configured Slack or Jira settings, naming what is missing, before starting the service', async () => {
+    let out = '';
+    const run = (env: Record<string, string>) =>
+      runClosedLoopDemo({ env, reportPath: false, write: (t) => (out += t) }).catch((e) => e);
+    const slack = await run({ SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(AiopsError.is(slack)).toBe(true);
+    expect(slack.message).toContain('SLACK_CHANNEL_ID');
+    const jira = await run({ JIRA_HOST: 'https://example.atlassian.net', JIRA_EMAIL: 'a@example.com' });
+    expect(jira.message).toContain('JIRA_API_TOKEN');
+    expect(jira.message).toContain('JIRA_PROJECT_KEY');
+    expect(out).toBe('');
+  });
 });

@@ -131,6 +131,19 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
       get: (id) => (local.includes(id) ? catalog.get(id) : undefined),
     };
 
+    // Settings that can be wrong (Slack, Jira, webhook, Bedrock) are checked before anything starts.
+    const analyzer = analyzerFromEnv(env, { catalog: runnable });
+    analyzerName = analyzer.name;
+    const notifiers: Notifier[] = [
+      createConsoleNotifier({
+        stream: { write, isTTY: o.write === undefined && process.stdout.isTTY === true },
+        color: o.color,
+      }),
+      ...notifiersFromEnv(env),
+    ];
+    notifierNames = notifiers.map((n) => n.name);
+    for (const name of notifierNames) delivered[name] = 0;
+
     const kinesis = await startInProcessKinesis();
     cleanups.push({ what: 'kinesalite', run: () => kinesis.close() });
     await kinesis.createStream(STREAM, 1);
@@ -189,18 +202,9 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
       guardrails: { allow: local },
       local: { env: { AIOPS_SERVICE_DIR: tmp, PATH: process.env.PATH ?? '' }, allowedPrograms: ['node'] },
       audit: { ndjsonPath: join(tmp, 'audit.ndjson') },
+      // A restart takes a fraction of a second; on Ctrl-C nobody waits long.
+      stopDrainMs: 2_000,
     });
-    const analyzer = analyzerFromEnv(env, { catalog: runnable });
-    analyzerName = analyzer.name;
-    const notifiers: Notifier[] = [
-      createConsoleNotifier({
-        stream: { write, isTTY: o.write === undefined && process.stdout.isTTY === true },
-        color: o.color,
-      }),
-      ...notifiersFromEnv(env),
-    ];
-    notifierNames = notifiers.map((n) => n.name);
-    for (const name of notifierNames) delivered[name] = 0;
     const pipeline = createPipeline({
       sources: [
         createKinesisSource({
