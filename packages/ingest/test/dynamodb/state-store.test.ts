@@ -1,19 +1,13 @@
 import { AiopsError, listAll, ManualClock } from '@aiops/core';
 import { runStateStoreContract } from '@aiops/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDynamoDbStateStore, createDynamoDbStateStoreTable } from '../../src/index.js';
-import { type Dynalite, startDynalite, uniqueTable } from '../support/dynalite.js';
+import { startDynalite, uniqueTable } from '../support/dynalite.js';
 
-let db: Dynalite;
-let table: string;
-beforeAll(async () => {
-  db = await startDynalite();
-  table = uniqueTable('state');
-  await createDynamoDbStateStoreTable(db.client, table);
-});
-afterAll(async () => {
-  await db.close();
-});
+const db = await startDynalite();
+afterAll(() => db.close());
+const table = uniqueTable('state');
+await createDynamoDbStateStoreTable(db.client, table);
 
 let ns = 0;
 runStateStoreContract('createDynamoDbStateStore on dynalite', ({ clock }) =>

@@ -1,30 +1,19 @@
 import { runSourceContract } from '@aiops/testing';
-import { afterAll, beforeAll } from 'vitest';
-import { createKinesisSource, type KinesisSource } from '../../src/index.js';
-import { fast } from '../support/consume.js';
-import { type Kinesalite, keyForShard, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { afterAll } from 'vitest';
+import type { KinesisSource } from '../../src/index.js';
+import { sourceOn } from '../support/consume.js';
+import { keyForShard, startKinesalite } from '../support/kinesalite.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 const streams = new WeakMap<KinesisSource, string>();
 
 runSourceContract(
   'createKinesisSource on kinesalite (3 shards, TRIM_HORIZON)',
   async () => {
-    const stream = uniqueStream('contract');
-    await k.createStream(stream, 3);
-    const source = createKinesisSource({
-      streamName: stream,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      ...fast,
-    });
+    const stream = await k.stream(3);
+    const source = sourceOn(k, stream);
     streams.set(source, stream);
     return source;
   },

@@ -1,17 +1,12 @@
 import { silentLogger, systemClock } from '@aiops/core';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDynamoDbLeaseCoordinator, type ShardInfo } from '../../src/index.js';
 import { DynamoDbLeaseTable, fromItem } from '../../src/leases/lease-table.js';
-import { type Dynalite, startDynalite, uniqueTable } from '../support/dynalite.js';
+import { startDynalite, uniqueTable } from '../support/dynalite.js';
 
-let db: Dynalite;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db.close();
-});
+const db = await startDynalite();
+afterAll(() => db.close());
 
 const shard = (id: string, parents: string[] = [], closed = false): ShardInfo => ({
   shardId: id,

@@ -1,26 +1,20 @@
 import { MemoryStateStore, silentLogger, systemClock } from '@aiops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createDynamoDbLeaseCoordinator,
   createKinesisSource,
   type DynamoDbLeaseCoordinator,
   type KinesisSource,
 } from '../../src/index.js';
-import { type Dynalite, startDynalite, uniqueTable } from '../support/dynalite.js';
-import { type Kinesalite, keyForShard, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { startDynalite, uniqueTable } from '../support/dynalite.js';
+import { keyForShard, startKinesalite, uniqueStream } from '../support/kinesalite.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const FAILOVER_MS = 2_000;
 const SHARDS = 8;
 
-let k: Kinesalite;
-let db: Dynalite;
-beforeAll(async () => {
-  [k, db] = await Promise.all([startKinesalite(), startDynalite()]);
-});
-afterAll(async () => {
-  await Promise.all([k.close(), db.close()]);
-});
+const [k, db] = await Promise.all([startKinesalite(), startDynalite()]);
+afterAll(() => Promise.all([k.close(), db.close()]));
 
 interface Processed {
   readonly worker: string;

@@ -1,19 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AiopsError } from '@aiops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createKinesisProducer, createKinesisSource, type PutOutcome } from '../../src/index.js';
 import { listAllShards } from '../../src/kinesis/shards.js';
 import { ShardMap } from '../../src/producer/shard-map.js';
 import { collect, fast, text } from '../support/consume.js';
-import { type Kinesalite, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { startKinesalite, uniqueStream } from '../support/kinesalite.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 async function newStream(shards = 1): Promise<string> {
   const s = uniqueStream('prod');

@@ -1,40 +1,25 @@
-import { MemoryStateStore, type MetricSignal, silentLogger, systemClock } from '@aiops/core';
+import type { MetricSignal } from '@aiops/core';
 import { MemoryDeadLetterSink } from '@aiops/pipeline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createAutoDecoder,
   createKinesisProducer,
-  createKinesisSource,
   createMemoryCheckpointStore,
   createSeriesRekeyer,
   encodeSignals,
 } from '../../src/index.js';
-import { collect, fast } from '../support/consume.js';
-import { type Kinesalite, startKinesalite, uniqueStream } from '../support/kinesalite.js';
+import { collect, ctxOf, sourceOn } from '../support/consume.js';
+import { startKinesalite } from '../support/kinesalite.js';
 import { cwlPayload, gz } from '../support/samples.js';
 
-let k: Kinesalite;
-beforeAll(async () => {
-  k = await startKinesalite();
-});
-afterAll(async () => {
-  await k.close();
-});
+const k = await startKinesalite();
+afterAll(() => k.close());
 
 const T0 = 1_700_000_000_000;
-const ctx = (ac: AbortController) => ({
-  logger: silentLogger,
-  clock: systemClock,
-  store: new MemoryStateStore(),
-  signal: ac.signal,
-});
-
 describe('series re-keying (two-stage aggregation)', () => {
   it('pre-aggregates a series spread over many shards and re-keys it so one shard of the second stream holds it whole', async () => {
-    const first = uniqueStream('raw');
-    const second = uniqueStream('by-series');
-    await k.createStream(first, 4);
-    await k.createStream(second, 3);
+    const first = await k.stream(4);
+    const second = await k.stream(3);
     // Three hosts' CPU datapoints under random partition keys: each series lands on every shard.
     const hosts = ['i-a', 'i-b', 'i-c'];
     const points: MetricSignal[] = [];
@@ -64,16 +49,10 @@ describe('series re-keying (two-stage aggregation)', () => {
     const checkpoints = createMemoryCheckpointStore();
     const producer = createKinesisProducer({ streamName: second, client: k.client, lingerMs: 10 });
     const rekeyer = createSeriesRekeyer({ producer, windowMs: 20_000, flushIntervalMs: 100 });
-    const source = createKinesisSource({
-      streamName: first,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-    });
+    const source = sourceOn(k, first, { checkpoints });
     const ac = new AbortController();
-    const running = rekeyer.run(source, ctx(ac));
-    const out = createKinesisSource({ streamName: second, client: k.client, initialPosition: 'TRIM_HORIZON', ...fast });
+    const running = rekeyer.run(source, ctxOf(ac));
+    const out = sourceOn(k, second);
     const decoder = createAutoDecoder();
     const seen: Array<{ shard: string; signal: MetricSignal }> = [];
     const reading = collect(out, 1_000, { ms: 3_000 });
@@ -127,9 +106,7 @@ describe('series re-keying (two-stage aggregation)', () => {
   });
 
   it('nacks (so the first stream is read again) when the second stream cannot be written, and dead-letters bad records', async () => {
-    const first = uniqueStream('raw');
-    await k.createStream(first, 1);
-    await k.put(first, [
+    const first = await k.stream(1, [
       {
         partitionKey: 'a',
         data: encodeSignals([{ type: 'metric', timestamp: T0, namespace: 'N', name: 'm', dimensions: {}, value: 1 }]),
@@ -140,16 +117,9 @@ describe('series re-keying (two-stage aggregation)', () => {
     const producer = createKinesisProducer({ streamName: 'missing-stream', client: k.client, lingerMs: 5 });
     const deadLetter = new MemoryDeadLetterSink();
     const rekeyer = createSeriesRekeyer({ producer, deadLetter, flushIntervalMs: 50 });
-    const source = createKinesisSource({
-      streamName: first,
-      client: k.client,
-      initialPosition: 'TRIM_HORIZON',
-      checkpoints,
-      ...fast,
-      redelivery: { baseMs: 1_000, maxMs: 1_000 },
-    });
+    const source = sourceOn(k, first, { checkpoints, redelivery: { baseMs: 1_000, maxMs: 1_000 } });
     const ac = new AbortController();
-    const running = rekeyer.run(source, ctx(ac));
+    const running = rekeyer.run(source, ctxOf(ac));
     await new Promise((r) => setTimeout(r, 400));
     ac.abort();
     await running;
