@@ -52,7 +52,7 @@ export function renderSeriesChart(
   const rowEnds: number[] = [];
   const placed = pins.map((m) => {
     const mx = x(m.at);
-    const text = m.label.length > 48 ? `${m.label.slice(0, 47)}…` : m.label;
+    const text = m.label.length > 64 ? `${m.label.slice(0, 63)}…` : m.label;
     const w = text.length * CHAR_PX + 8;
     const anchorEnd = mx + w > WIDTH - 4;
     const from = anchorEnd ? mx - w : mx;
