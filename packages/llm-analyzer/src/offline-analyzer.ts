@@ -115,7 +115,8 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions = {}): Off
       const facts = incidentFacts(incident);
       const ranked = explain(request);
       const strength = facts.firing > 0 ? facts.maxScore : facts.maxScore * 0.3;
-      const choice = strength >= opts.minEvidence ? choose(ranked, facts, request, opts) : undefined;
+      const chosen = strength >= opts.minEvidence ? choose(ranked, facts, request, opts) : undefined;
+      const choice = chosen && 'proposal' in chosen ? chosen : undefined;
       const described = describeIncident(incident, facts);
       const best = ranked[0];
       let confidence: number;
@@ -131,7 +132,7 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions = {}): Off
         probableCause =
           strength < opts.minEvidence
             ? `${described.cause} The evidence is too weak to act on (strength ${strength.toFixed(2)}).`
-            : `${described.cause} No runbook of the catalog fits well enough${best ? ` (best: "${best.runbook.id}", score ${best.total.toFixed(1)} < ${opts.minScore})` : ''}.`;
+            : `${described.cause} ${chosen && 'reason' in chosen ? chosen.reason : 'No runbook of the catalog fits.'}`;
       }
       logger.debug('offline analysis', {
         fingerprint: incident.fingerprint,
@@ -195,9 +196,14 @@ function choose(
   facts: IncidentFacts,
   request: AnalysisRequest,
   opts: z.output<typeof OfflineAnalyzerOptionsSchema>,
-): Choice | undefined {
+): Choice | { reason: string } {
   const best = ranked[0];
-  if (!best || best.excluded || best.total < opts.minScore) return undefined;
+  if (!best) return { reason: 'The catalog offers no runbook.' };
+  if (best.excluded || best.total < opts.minScore) {
+    return {
+      reason: `No runbook of the catalog fits well enough (best: "${best.runbook.id}", score ${best.total.toFixed(1)}${best.excluded ? ', excluded' : ` < ${opts.minScore}`}).`,
+    };
+  }
   // A dependency outage: act only on a runbook whose own keywords, alarm or series hints name it.
   const specific = (s: RunbookScore) => s.matched.some((m) => /^(?:keyword|alarm|series|logGroup):/.test(m));
   const blamesDependency = dependencyShare(request.incident) >= 0.5;
@@ -225,7 +231,14 @@ function choose(
     );
     if (checked.ok) return { score, proposal: checked.proposal };
   }
-  return undefined;
+  if (candidates.length === 0) {
+    return {
+      reason: `The evidence blames a dependency, and no runbook fitting well enough (best: "${best.runbook.id}") names it.`,
+    };
+  }
+  return {
+    reason: `No runbook that fits (${candidates.map((c) => `"${c.runbook.id}"`).join(', ')}) could be proposed with parameters grounded in the incident.`,
+  };
 }
 
 function clamp(x: number): number {

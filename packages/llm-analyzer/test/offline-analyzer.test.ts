@@ -105,6 +105,16 @@ describe('createOfflineAnalyzer', () => {
     expect(dependencyShare(incident)).toBe(1);
     const analysis = await createOfflineAnalyzer().analyze({ incident, catalog: exampleCatalog() }, step());
     expect(analysis.proposedAction).toBeNull();
+    expect(analysis.probableCause).toMatch(/blames a dependency/);
+  });
+
+  it('says why it proposes nothing when a runbook fits but its parameters cannot be grounded', async () => {
+    const { InstanceId: _dropped, ...labels } = diskAlarm.labels;
+    const incident = makeIncident({ findings: [{ ...diskAlarm, labels }], labels: {} });
+    const analysis = await createOfflineAnalyzer().analyze({ incident, catalog: exampleCatalog() }, step());
+    expect(analysis.proposedAction).toBeNull();
+    expect(analysis.probableCause).toMatch(/"free-disk-space".*parameters grounded in the incident/);
+    expect(analysis.probableCause).not.toMatch(/score [\d.]+ </);
   });
 
   it('keeps to allowedRunbooks and to services a runbook names', async () => {
