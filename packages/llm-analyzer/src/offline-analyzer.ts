@@ -2,7 +2,6 @@ import {
   type Analysis,
   type AnalysisRequest,
   type Analyzer,
-  type Logger,
   LoggerSchema,
   parseOptions,
   type RunbookCatalogView,
@@ -118,7 +117,6 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions = {}): Off
       const chosen = strength >= opts.minEvidence ? choose(ranked, facts, request, opts) : undefined;
       const choice = chosen && 'proposal' in chosen ? chosen : undefined;
       const described = describeIncident(incident, facts);
-      const best = ranked[0];
       let confidence: number;
       let probableCause: string;
       if (choice) {
