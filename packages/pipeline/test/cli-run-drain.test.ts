@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,4 +197,47 @@ logging:
       ].sort(),
     );
   }, 120_000);
+});
+
+describe('aiops run: a second signal cuts a stuck drain short', () => {
+  it('exits 130 at once while the drain waits on a notifier that never answers', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const server: Server = createServer(() => undefined); // takes requests, never answers
+    server.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const logs = fileURLToPath(new URL('../assets/service-logs.ndjson', import.meta.url));
+    const config = join(dir, 'stuck.yaml');
+    await writeFile(
+      config,
+      `sources:
+  - type: file
+    paths: ${JSON.stringify(logs)}
+notifiers:
+  - type: webhook
+    url: ${url}
+    requestTimeoutMs: 120000
+slowPath:
+  timeouts: { notifyMs: 120000 }
+logging:
+  level: info
+`,
+    );
+    try {
+      const run = startRun(config);
+      // The notifier holds the slow path, so the run does not end on its own: stop it.
+      await waitFor('the incident', async () => run.stderr().includes('incident opened'), run);
+      run.child.kill('SIGTERM');
+      await waitFor('the drain', async () => run.stderr().includes('stopping (SIGTERM)'), run);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 130, signal: null });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(run.stderr()).toContain('SIGTERM again, exiting without finishing the drain');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  }, 60_000);
 });
