@@ -13,10 +13,11 @@ import type { CliCommand, CliIo } from './command.js';
 const USAGE = `Usage: aiops run --config <file> [--check] [--json] [--drain-ms <ms>]
 
 Builds a pipeline from a YAML config (sources, decoders, detectors, incidents, analyzer, runbooks,
-executor, notifiers, store, dead letters) and runs it until SIGTERM or SIGINT, or until every source
-has ended (a file source at the end of its files) and what it caused has been processed. On a signal it drains: sources stop, records in
-flight are finished, incident changes committed, checkpoints written and shard leases handed back;
-then it exits 0. A second signal exits at once with 130.
+executor, notifiers, store, dead letters) and runs it until SIGTERM or SIGINT, or until every
+source has ended (a file source at the end of its files) and what it caused has been processed.
+On a signal it drains: sources stop, records in flight are finished, incident changes committed,
+checkpoints written and shard leases handed back; then it exits 0. A second signal exits at once
+with 130.
 
 \${NAME} in the config reads an environment variable; a missing one is an error that names it.
 Errors name the line, the column and the field: aiops.yaml:14:5: detectors[1].windowMs: ...
