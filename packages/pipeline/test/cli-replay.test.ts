@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +127,37 @@ describe('aiops replay', () => {
     expect(report.incidents.length).toBeGreaterThanOrEqual(1);
     expect(report.incidents[0]?.labels.service).toBe('payments');
     expect(report.incidents[0]?.openedAt).toBeGreaterThanOrEqual(base + 200 * 250);
+  });
+
+  it('--live sends the incidents to the configured notifiers (a webhook here); without it nothing leaves', async () => {
+    const received: Array<{ type: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { type: string });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const config = join(dir, 'live.yaml');
+      await writeFile(
+        config,
+        `sources:\n  - type: file\n    paths: ./unused.log\nnotifiers:\n  - type: webhook\n    url: http://127.0.0.1:${(server.address() as AddressInfo).port}/hook\nlogging: { level: silent }\n`,
+      );
+      expect(await runCli(['replay', serviceLogs, '--config', config, '--json'], capture().cli)).toBe(0);
+      expect(received).toEqual([]);
+      expect(await runCli(['replay', serviceLogs, '--config', config, '--live', '--json'], capture().cli)).toBe(0);
+      expect(received.map((e) => e.type)).toEqual(expect.arrayContaining(['incident.opened', 'incident.resolved']));
+      const bad = capture();
+      expect(await runCli(['replay', serviceLogs, '--live'], bad.cli)).toBe(2);
+      expect(bad.err).toContain('--live needs --config');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a missing file fails with exit 1 and its name', async () => {

@@ -31,8 +31,9 @@ type ReplayFormat = (typeof FORMATS)[number];
 const USAGE = `Usage: aiops replay <file> [--format <format>] [--config <file>] [--report <out.html>] [--json] [--service <name>] [--log-group <name>]
 
 Runs a file through a pipeline and prints what it found: each incident with its open and resolve
-times and findings, the dead letters with their reasons, and timings. Nothing acts on the world:
-the executor runs in dry-run mode, the only notifier is the console, the store is in memory.
+times and findings, the dead letters with their reasons, and timings. Nothing acts on the world
+(unless --live): the executor runs in dry-run mode, the only notifier is the console, the store is
+in memory, and incidents run on the event time of the file.
 
 Without --config the pipeline has the default detectors and the offline analyzer; with it, the
 config's detectors, incident rules, analyzer and runbooks (its sources, store and notifiers are
@@ -53,6 +54,8 @@ Options:
   --log-group <name>  log group of CloudWatch lines
   --report <file>     also write a self-contained HTML report: log lines and errors over the
                       file's time, incident open/resolve marks, timelines and analyses
+  --live              with --config: the config's store, executor (its own dry-run setting) and
+                      notifiers act for real; incidents then run on the wall clock
   --json              one JSON object with everything found, instead of text
   -h, --help          this text
 
@@ -87,6 +90,7 @@ export const replayCommand: CliCommand = {
         'log-group': { type: 'string' },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },
+        live: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -105,6 +109,10 @@ export const replayCommand: CliCommand = {
       io.err(`aiops replay: unknown format "${values.format}" (one of ${FORMATS.join(', ')})\n\n${USAGE}`);
       return 2;
     }
+    if (values.live && !values.config) {
+      io.err(`aiops replay: --live needs --config (the store, executor and notifiers to use)\n\n${USAGE}`);
+      return 2;
+    }
     const loaded = values.config ? await loadOrReport(values.config, io) : defaultReplayConfig();
     if (!loaded) return 1;
     return replay(
@@ -116,6 +124,7 @@ export const replayCommand: CliCommand = {
         service: values.service,
         logGroup: values['log-group'],
         report: values.report,
+        live: values.live,
       },
       io,
     );
@@ -239,6 +248,7 @@ async function replay(
     service?: string | undefined;
     logGroup?: string | undefined;
     report?: string | undefined;
+    live?: boolean;
   },
   io: CliIo,
 ): Promise<number> {
@@ -264,9 +274,9 @@ async function replay(
     built = await buildPipeline(loaded, {
       sources: [observedSource(source, clock)],
       decoders: decodersFor(o.format, o.service, o.logGroup).map((d) => observedDecoder(d, clock)),
-      clock,
-      dryRun: true,
-      memoryStore: true,
+      // Live: the config's store, executor and notifiers, on the wall clock (a persistent store
+      // expires records by wall time; the file's event time could be long past).
+      ...(o.live ? {} : { clock, dryRun: true, memoryStore: true }),
       deadLetter,
       console: { write: o.json ? () => undefined : io.out, isTTY: false },
     });
