@@ -1,6 +1,7 @@
-import { type LogSignal, type MetricSignal, seriesKeyOf } from '@aiops/core';
+import { type LogSignal, ManualClock, type MetricSignal, seriesKeyOf, silentLogger } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createMetricDetector, defineScoreModel } from '../src/index.js';
 import { SeriesKeys } from '../src/internal/series-keys.js';
 
 // Few distinct parts, with the key's separators in them, so that paths share prefixes and escaping matters.
@@ -80,5 +81,96 @@ describe('remembered series keys', () => {
       });
     expect(keys.size).toBeLessThanOrEqual(10);
     expect(keys.size).toBeGreaterThan(0);
+  });
+});
+
+describe('a metric detector reaching its series through remembered keys', () => {
+  // A model that never fires and sums what it saw: two detectors agree exactly when every point
+  // went to the same series state.
+  const summing = defineScoreModel({
+    kind: 'sum',
+    init: () => ({ n: 0, sum: 0 }),
+    update(s: { n: number; sum: number }, _t, x) {
+      s.n++;
+      s.sum += x;
+      return 0;
+    },
+  });
+  const step = fc.record({
+    // Few series and mostly one order of dimensions, so that remembered keys live long enough
+    // to meet their series again after it left the table.
+    service: fc.integer({ min: 0, max: 3 }),
+    reversed: fc.constantFrom(false, false, false, true),
+    dt: fc.integer({ min: -1, max: 3 }),
+    x: fc.integer({ min: 0, max: 100 }),
+    flush: fc.constantFrom(false, false, true),
+    restore: fc.constantFrom(false, false, false, false, false, false, false, true),
+  });
+
+  const quiet = { service: 0, reversed: false, dt: 1, x: 1, flush: false, restore: false };
+
+  it('keeps exactly the state that scoring by seriesKeyOf keeps, through evictions, key-cache restarts and restores', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 4 }),
+        (steps, maxSeries) => {
+          const options = { name: 'sum', maxSeries, idleTtlMs: 5 };
+          const observed = createMetricDetector(summing, options);
+          const scored = createMetricDetector(summing, options);
+          const ctx = { clock: new ManualClock(0), logger: silentLogger };
+          let t = 0;
+          for (const s of steps) {
+            t += s.dt;
+            const dimensions = s.reversed
+              ? { Stage: 'prod', Service: `svc-${s.service}` }
+              : { Service: `svc-${s.service}`, Stage: 'prod' };
+            const signal: MetricSignal = {
+              type: 'metric',
+              timestamp: t,
+              namespace: 'App',
+              name: 'Latency',
+              dimensions,
+              value: s.x,
+            };
+            observed.observe(signal, ctx);
+            scored.score(seriesKeyOf(signal), t, s.x);
+            if (s.flush) {
+              observed.flush?.(ctx);
+              scored.flush?.(ctx);
+            }
+            if (s.restore) {
+              // Both restore (a restored table starts its eviction clock afresh): the observing one
+              // into itself, so that what it remembered from before must not outlive the restore.
+              const state = JSON.parse(JSON.stringify(observed.snapshot?.()));
+              observed.restore?.(state);
+              scored.restore?.(JSON.parse(JSON.stringify(scored.snapshot?.())));
+            }
+            expect(observed.snapshot?.()).toEqual(scored.snapshot?.());
+          }
+          // Eviction counters are not part of a snapshot: compared only when nothing was restored.
+          const { evictedByCapacity, evictedByIdle, ...rest } = observed.stats();
+          const { evictedByCapacity: byCapacity, evictedByIdle: byIdle, ...expected } = scored.stats();
+          expect(rest).toEqual(expected);
+          if (!steps.some((s) => s.restore)) expect([evictedByCapacity, evictedByIdle]).toEqual([byCapacity, byIdle]);
+        },
+      ),
+      {
+        numRuns: 300,
+        examples: [
+          // Series 3 is dropped for room while its remembered key lives on, then comes back.
+          [[2, 3, 2, 2, 1, 1, 0, 3, 0, 3, 1].map((service) => ({ ...quiet, service })), 3],
+          // A restore while series 0 is remembered, then series 0 again.
+          [
+            [
+              { ...quiet, service: 0 },
+              { ...quiet, service: 0, restore: true },
+              { ...quiet, service: 0 },
+            ],
+            2,
+          ],
+        ],
+      },
+    );
   });
 });

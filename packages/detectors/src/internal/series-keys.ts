@@ -9,18 +9,30 @@
  */
 import { type LogSignal, type MetricSignal, seriesKeyOf } from '@aiops/core';
 
-/** One step of a metric's path: its key if a signal ended here, and the dimensions that follow. */
-interface Node {
+/**
+ * One step of a metric's path: its key if a signal ended here, what the caller keeps there (`slot`,
+ * e.g. a way to its series' state without another lookup), and the dimensions that follow.
+ */
+interface Node<T> {
   key: string | undefined;
+  slot: T | undefined;
   /** Dimension name, then value, in the order the signal's object lists them. */
-  next: Map<string, Map<string, Node>> | undefined;
+  next: Map<string, Map<string, Node<T>>> | undefined;
 }
 
-const newNode = (): Node => ({ key: undefined, next: undefined });
+/** Where a metric signal's path ends: its series key, and the caller's slot for that series. */
+export interface KeyNode<T> {
+  readonly key: string;
+  slot: T | undefined;
+}
 
-export class SeriesKeys {
+function newNode<T>(): Node<T> {
+  return { key: undefined, slot: undefined, next: undefined };
+}
+
+export class SeriesKeys<T = never> {
   /** Namespace, then metric name. */
-  #metrics = new Map<string, Map<string, Node>>();
+  #metrics = new Map<string, Map<string, Node<T>>>();
   /** Service, for logs that have one. */
   #services = new Map<string, string>();
   /** Log group, for logs without a service. */
@@ -44,6 +56,11 @@ export class SeriesKeys {
 
   /** `seriesKeyOf(signal)` for a metric signal. */
   metric(signal: MetricSignal): string {
+    return this.metricNode(signal).key;
+  }
+
+  /** The node of a metric signal's series: `seriesKeyOf(signal)`, and the caller's slot. */
+  metricNode(signal: MetricSignal): KeyNode<T> {
     let byName = this.#metrics.get(signal.namespace);
     if (byName === undefined) {
       byName = new Map();
@@ -51,7 +68,7 @@ export class SeriesKeys {
     }
     let node = byName.get(signal.name);
     if (node === undefined) {
-      node = newNode();
+      node = newNode<T>();
       byName.set(signal.name, node);
     }
     const dimensions = signal.dimensions;
@@ -65,17 +82,16 @@ export class SeriesKeys {
       }
       let next = byValue.get(value);
       if (next === undefined) {
-        next = newNode();
+        next = newNode<T>();
         byValue.set(value, next);
       }
       node = next;
     }
-    if (node.key !== undefined) return node.key;
-    const key = seriesKeyOf(signal);
+    if (node.key !== undefined) return node as KeyNode<T>;
     // Grow before storing: a reset empties the maps this node hangs from, not the node itself.
     this.#grow();
-    node.key = key;
-    return key;
+    node.key = seriesKeyOf(signal);
+    return node as KeyNode<T>;
   }
 
   /** `seriesKeyOf(signal)` for a log signal. */

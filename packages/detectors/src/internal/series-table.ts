@@ -9,6 +9,11 @@ export interface SeriesEntry<S> {
   lastSeen: number;
   /** Set on touch, cleared when the clock hand passes: the second chance. */
   used: boolean;
+  /**
+   * Where a caller holds this entry to reach it without a lookup (see `SeriesKeys`); the caller
+   * empties it when the entry leaves the table.
+   */
+  hold?: { entry: SeriesEntry<S> | undefined };
 }
 
 export class SeriesTable<S> {

@@ -8,7 +8,7 @@ import {
   type Signal,
 } from '@aiops/core';
 import { SeriesKeys } from '../internal/series-keys.js';
-import { SeriesTable } from '../internal/series-table.js';
+import { type SeriesEntry, SeriesTable } from '../internal/series-table.js';
 import { round4 } from '../internal/stats.js';
 import {
   type MetricDetector,
@@ -38,6 +38,16 @@ interface Track<S> {
   lab?: Record<string, string>;
 }
 
+/** A way to a series' entry from its key node; emptied when the entry leaves the table. */
+interface Hold<S> {
+  entry: SeriesEntry<Track<S>> | undefined;
+}
+
+/** Lets go of an entry that left the table. */
+function release<S>(e: SeriesEntry<S>): void {
+  if (e.hold) e.hold.entry = undefined;
+}
+
 const severityOf = (score: number): Severity => (score >= 0.95 ? 'high' : score >= 0.75 ? 'medium' : 'low');
 
 /**
@@ -64,7 +74,11 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
   const statistic: MetricStatistic = o.statistic;
   const keep = o.evidencePoints;
   let table = new SeriesTable<Track<S>>(o.maxSeries);
-  const keys = new SeriesKeys(o.maxSeries);
+  /**
+   * Series keys by the signal's fields, each with a hold on its series' entry so that `observe`
+   * reaches the state without a lookup by key; a hold is emptied when its entry leaves the table.
+   */
+  let keys = new SeriesKeys<Hold<S>>(o.maxSeries);
   let watermark = 0;
   let points = 0;
   let outOfOrder = 0;
@@ -94,17 +108,24 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     return out;
   }
 
-  /** The track `step` last scored: a second result without allocating a pair per point. */
-  let stepped: Track<S> | undefined;
+  /** The entry `step` last found or made: a second result without allocating a pair per point. */
+  let stepped: SeriesEntry<Track<S>> | undefined;
 
-  /** Scores one point of a series into [0, 1], or returns -1 for a point older than its series' latest. */
-  function step(key: string, t: number, x: number): number {
-    let entry = table.get(key);
+  /**
+   * Scores one point of a series into [0, 1], or returns -1 for a point older than its series'
+   * latest. `held` is the series' entry when the caller already has it.
+   */
+  function step(key: string, t: number, x: number, held?: SeriesEntry<Track<S>>): number {
+    let entry = held;
+    if (entry) entry.used = true;
+    else entry = table.get(key);
     if (!entry) {
       const added = table.add(key, newTrack(), t);
       entry = added.entry;
       if (added.evicted) {
-        const f = resolveEvicted(added.evicted[0], added.evicted[1].state, added.evicted[1].lastSeen);
+        const [gone, e] = added.evicted;
+        release(e);
+        const f = resolveEvicted(gone, e.state, e.lastSeen);
         if (f) pending.push(f);
       }
     } else if (t < entry.lastSeen) {
@@ -115,7 +136,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     if (t > watermark) watermark = t;
     points++;
     const tr = entry.state;
-    stepped = tr;
+    stepped = entry;
     const score = model.update(tr.m, t, x);
     remember(tr, t, x);
     return score > 0 ? Math.min(score, 1) : 0;
@@ -208,9 +229,19 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
       if (o.match?.name !== undefined && signal.name !== o.match.name) return undefined;
       const x = metricValue(signal, statistic);
       if (x === undefined || !Number.isFinite(x)) return undefined;
-      const key = keys.metric(signal);
-      const score = step(key, signal.timestamp, x);
-      const own = score < 0 ? undefined : decide(key, stepped!, score, signal.timestamp, x, signal);
+      const node = keys.metricNode(signal);
+      const key = node.key;
+      stepped = undefined;
+      const score = step(key, signal.timestamp, x, node.slot?.entry);
+      const entry = stepped as SeriesEntry<Track<S>> | undefined;
+      if (entry && node.slot?.entry !== entry) {
+        // First sight of this series through this node (or after the key cache started again, or
+        // after the series left the table and came back): an entry has one hold at a time.
+        if (entry.hold) entry.hold.entry = undefined;
+        entry.hold = { entry };
+        node.slot = entry.hold;
+      }
+      const own = score < 0 ? undefined : decide(key, entry!.state, score, signal.timestamp, x, signal);
       if (pending.length === 0) return own;
       const out = pending.splice(0);
       if (own) out.push(own);
@@ -219,6 +250,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
     flush() {
       const out: Finding[] = [];
       for (const [key, e] of table.evictIdle(watermark - o.idleTtlMs)) {
+        release(e);
         const f = resolveEvicted(key, e.state, e.lastSeen);
         if (f) out.push(f);
       }
@@ -242,6 +274,7 @@ export function createMetricDetector<S>(model: ScoreModel<S>, options: MetricDet
       if (state?.version !== 1) throw new TypeError('not a metric detector snapshot (version 1)');
       pending.length = 0;
       table = new SeriesTable<Track<S>>(o.maxSeries);
+      keys = new SeriesKeys<Hold<S>>(o.maxSeries);
       watermark = state.watermark;
       points = state.points;
       outOfOrder = state.outOfOrder;
