@@ -339,7 +339,8 @@ function makeSource(s: SourceConfig, store: StateStore, path: (p: string) => str
     coordination = {
       coordinator: createDynamoDbLeaseCoordinator({
         ...lease,
-        clientConfig: lr || le ? clientConfig(lr ?? region, le ?? endpoint) : client,
+        // The region follows the stream's unless given; an endpoint never does (it is Kinesis's).
+        clientConfig: clientConfig(lr ?? region, le),
       }),
     };
     position = `leases in DynamoDB table ${leases.tableName}`;
