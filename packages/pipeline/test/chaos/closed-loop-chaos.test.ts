@@ -54,12 +54,16 @@ verify:
   within: 2m
 onFailure: escalate
 `;
-/** The runbook's script: one "start" line, three seconds of work (a kill lands in them), one "end" line. */
-const SCRIPT = `import { appendFileSync } from 'node:fs';
+/**
+ * The runbook's script: one "start" line, three seconds of work (longer while the test holds
+ * RUNBOOK_GATE shut, to kill the pipeline meanwhile), one "end" line.
+ */
+const SCRIPT = `import { appendFileSync, existsSync } from 'node:fs';
 const service = process.argv[2];
 appendFileSync(process.env.RUNS_FILE, \`start \${process.env.AIOPS_PLAN_ID} \${service} \${process.pid}\\n\`);
 console.log('stopping', service);
 await new Promise((resolve) => setTimeout(resolve, 3_000));
+while (!existsSync(process.env.RUNBOOK_GATE)) await new Promise((resolve) => setTimeout(resolve, 50));
 appendFileSync(process.env.RUNS_FILE, \`end \${process.env.AIOPS_PLAN_ID} \${service} \${process.pid}\\n\`);
 console.log('restarted', service);
 `;
@@ -197,11 +201,14 @@ interface Scenario {
   life(run: number): Life;
   /** Makes every other request fail, until the runbook's restart is done. */
   startBurst(): void;
+  /** Lets the analysis, or the runbook's script, go on. */
+  open(gate: 'analysis' | 'runbook'): Promise<void>;
   /** Waits for the incident to resolve in Slack and Jira, for every record to be processed, and stops `life`. */
   finish(life: Life): Promise<void>;
 }
 
-async function scenario(analyzeDelayMs: number): Promise<Scenario> {
+/** `gated`: the analysis and the runbook wait for the test to open their gates (see {@link Scenario.open}). */
+async function scenario(analyzeDelayMs: number, gated: boolean): Promise<Scenario> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -224,7 +231,12 @@ async function scenario(analyzeDelayMs: number): Promise<Scenario> {
     slackApiUrl: slack.apiUrl,
     jiraUrl: jira.url,
     analyzeDelayMs,
+    analysisGate: join(dir, 'analysis.gate'),
+    runbookGate: join(dir, 'runbook.gate'),
   };
+  const open = (gate: 'analysis' | 'runbook') =>
+    writeFile(gate === 'analysis' ? config.analysisGate : config.runbookGate, '');
+  if (!gated) await Promise.all([open('analysis'), open('runbook')]);
   const configFile = join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(config));
 
@@ -282,6 +294,7 @@ async function scenario(analyzeDelayMs: number): Promise<Scenario> {
     started,
     progress,
     life: (run) => startLife(configFile, run, progress),
+    open,
     startBurst: () => {
       burst = true;
     },
@@ -337,7 +350,8 @@ async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
   expect(outbox).toHaveLength(1);
   const steps = outbox[0]!.value.steps;
   expect(Object.entries(steps).filter(([, st]) => st.status !== 'done')).toEqual([]);
-  expect(outbox[0]!.value.log).toHaveLength(0);
+  const { log, logBase, cursors } = outbox[0]!.value;
+  expect(log, `undelivered: ${JSON.stringify({ logBase, cursors, log: log.map((e) => e.type) })}`).toHaveLength(0);
   const fp = incident.fingerprint;
 
   // One Slack thread: one root (updated to resolved), each event of the incident once in the
@@ -386,9 +400,9 @@ async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
 
 describe('the closed loop under SIGKILL', () => {
   it('killed after detection and during the runbook, restarted: one incident, one run, one thread, one ticket, no record lost', async () => {
-    const s = await scenario(2_500);
+    const s = await scenario(500, true);
     // Life 1: learns the healthy baseline, then the burst; killed once the incident is open and
-    // its analysis is in flight, before any action.
+    // its analysis is in flight (held there by its gate), before any action.
     const first = s.life(1);
     await first.waitFor('ready', (p) => p.m === 'ready');
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -398,8 +412,10 @@ describe('the closed loop under SIGKILL', () => {
     await first.kill();
     const runsAtFirstKill = fileLines(s.runsFile);
     const actionStartedBeforeFirstKill = first.progress.some((p) => p.type === 'action.started');
+    await s.open('analysis');
 
-    // Life 2: the analysis is retried, the runbook starts; killed while its process runs.
+    // Life 2: the analysis is retried, the runbook starts; killed while its process runs (held
+    // there by its gate).
     const second = s.life(2);
     await second.waitFor('action.started', (p) => p.m === 'event' && p.type === 'action.started');
     for (const t0 = Date.now(); !fileLines(s.runsFile).some((l) => l.startsWith('start ')); ) {
@@ -408,6 +424,7 @@ describe('the closed loop under SIGKILL', () => {
     }
     await second.kill();
     const runsAtSecondKill = fileLines(s.runsFile);
+    await s.open('runbook');
 
     // Life 3: follows the runbook process to its end; the errors stop, the incident resolves.
     const third = s.life(3);
@@ -428,7 +445,7 @@ describe('the closed loop under SIGKILL', () => {
   it(
     `killed ${RANDOM_KILLS} times at random moments of the incident: the same outcome`,
     async () => {
-      const s = await scenario(500);
+      const s = await scenario(500, false);
       const kills: Array<{ life: number; afterReadyMs: number; lastEvent?: string; duringRunbook?: true }> = [];
       let life = s.life(1);
       await life.waitFor('ready', (p) => p.m === 'ready');

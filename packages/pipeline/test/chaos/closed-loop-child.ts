@@ -12,16 +12,16 @@
  *
  *   node --import tsx closed-loop-child.ts <config.json> <run number>
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Analyzer, Delivery, Source } from '@aiops/core';
+import { type Analyzer, type Delivery, listAll, type Source } from '@aiops/core';
 import { createErrorRateDetector } from '@aiops/detectors';
 import { createCloudWatchLogsDecoder, createFileCheckpointStore, createKinesisSource } from '@aiops/ingest';
 import { createOfflineAnalyzer } from '@aiops/llm-analyzer';
 import { createJiraNotifier, createSlackNotifier } from '@aiops/notifiers';
 import { createFolderCatalog, createRunbookExecutor } from '@aiops/runbook-executor';
-import { createPipeline, FileStateStore } from '../../src/index.js';
+import { createPipeline, FileStateStore, type ProgressRecord } from '../../src/index.js';
 
 /** What the parent hands every run. */
 export interface ChildConfig {
@@ -34,6 +34,13 @@ export interface ChildConfig {
   readonly jiraUrl: string;
   /** Time the analysis takes (a model call would), so that a kill can land between detection and action. */
   readonly analyzeDelayMs: number;
+  /**
+   * Gates the test opens to hold a phase open until it killed the process there: the analysis
+   * waits for this file to exist...
+   */
+  readonly analysisGate: string;
+  /** ...and the runbook's script for this one (given to it as RUNBOOK_GATE). */
+  readonly runbookGate: string;
 }
 
 const [configFile, runArg] = process.argv.slice(2) as [string, string];
@@ -106,7 +113,7 @@ const executor = createRunbookExecutor({
   catalog,
   store,
   local: {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RUNS_FILE: config.runsFile },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RUNS_FILE: config.runsFile, RUNBOOK_GATE: config.runbookGate },
     runDir: join(config.dir, 'local-runs'),
     resumePollMs: 100,
   },
@@ -120,6 +127,7 @@ const analyzer: Analyzer = {
   async analyze(request, ctx) {
     say({ m: 'analyzing', attempt: ctx.attempt });
     await new Promise((resolve) => setTimeout(resolve, config.analyzeDelayMs));
+    while (!existsSync(config.analysisGate)) await new Promise((resolve) => setTimeout(resolve, 50));
     return offline.analyze(request, ctx);
   },
 };
@@ -172,11 +180,22 @@ pipeline.on('delivered', (e, notifier) => say({ m: 'delivered', type: e.type, no
 pipeline.on('error', (f) => say({ m: 'error', stage: f.stage, plugin: f.plugin, message: f.message }));
 pipeline.on('deadLetter', (d) => say({ m: 'deadLetter', stage: d.stage, plugin: d.plugin, message: d.reason }));
 
+/** Whether the outbox holds nothing left to deliver (a delivery may be waiting on a retry timer). */
+async function delivered(): Promise<boolean> {
+  const outbox = await listAll<ProgressRecord>(store, 'outbox/');
+  return outbox.every(({ value }) => value.log.length === 0);
+}
+
 let stopping = false;
+// The last life is stopped with SIGTERM once the incident resolved: it finishes what is left to
+// deliver (for up to 20 s), then stops gracefully.
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   void (async () => {
+    for (const t0 = Date.now(); Date.now() - t0 < 20_000 && !(await delivered()); ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await pipeline.stop({ deadlineMs: 10_000 });
     await executor.stop();
     await catalog.stop();
