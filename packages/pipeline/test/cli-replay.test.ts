@@ -160,6 +160,34 @@ describe('aiops replay', () => {
     }
   });
 
+  it('--format cloudwatch-logs reads filter-log-events output; the incident opens at the time of its own events', async () => {
+    const base = Date.parse('2026-11-24T06:00:00Z');
+    const events = Array.from({ length: 600 }, (_, i) => ({
+      logStreamName: 'web/1',
+      timestamp: base + i * 200,
+      message: i >= 300 && i < 340 ? 'ERROR upstream timeout calling payments' : 'INFO GET /checkout 200 12ms',
+      eventId: String(i),
+    }));
+    const file = join(dir, 'filter-log-events.json');
+    await writeFile(file, JSON.stringify({ events, searchedLogStreams: [] }, null, 2));
+    const io = capture();
+    expect(
+      await runCli(['replay', file, '--format', 'cloudwatch-logs', '--log-group', '/ecs/checkout', '--json'], io.cli),
+    ).toBe(0);
+    const report = JSON.parse(io.out) as {
+      lines: number;
+      incidents: Array<{ title: string; openedAt: number; resolvedAt?: number }>;
+    };
+    expect(report.lines).toBe(600);
+    expect(report.incidents).toHaveLength(1);
+    const [incident] = report.incidents;
+    expect(incident?.title).toMatch(/^\/ecs\/checkout error rate/);
+    // Opened inside the burst (events 300..339), not at the end of a 500-event batch.
+    expect(incident?.openedAt).toBeGreaterThanOrEqual(base + 300 * 200);
+    expect(incident?.openedAt).toBeLessThan(base + 340 * 200);
+    expect(incident?.resolvedAt).toBeGreaterThan(base + 340 * 200);
+  });
+
   it('a missing file fails with exit 1 and its name', async () => {
     const io = capture();
     expect(await runCli(['replay', join(dir, 'nope.ndjson')], io.cli)).toBe(1);

@@ -214,10 +214,17 @@ function observedSource(source: Source, clock: ReturnType<typeof eventTimeClock>
     name: source.name,
     async *read(ctx) {
       for await (const item of source.read(ctx)) {
-        for (const d of (Array.isArray(item) ? item : [item]) as Delivery[]) {
-          if (d.payload.type === 'signals') clock.observe(d.payload.signals);
+        const deliveries = (Array.isArray(item) ? item : [item]) as Delivery[];
+        if (!deliveries.some((d) => d.payload.type === 'signals')) {
+          yield item;
+          continue;
         }
-        yield item;
+        // Signals skip the decoders, where the clock otherwise advances record by record: hand
+        // them over one delivery at a time, so each incident opens at the time of its own records.
+        for (const d of deliveries) {
+          if (d.payload.type === 'signals') clock.observe(d.payload.signals);
+          yield d;
+        }
       }
     },
     stop: () => source.stop?.(),
