@@ -30,6 +30,7 @@ export type {
   AdaptiveProfile,
   AdaptiveState,
   MeanShiftState,
+  PatternNoveltyState,
   RangeNoveltyState,
 } from './metric/adaptive.js';
 export {
@@ -38,6 +39,7 @@ export {
   adaptiveModel,
   createAdaptiveDetector,
   meanShiftModel,
+  patternNoveltyModel,
   rangeNoveltyModel,
 } from './metric/adaptive.js';
 export type { CusumDetectorOptions, CusumModelOptions, CusumState } from './metric/cusum.js';

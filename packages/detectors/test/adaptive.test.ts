@@ -5,6 +5,7 @@ import {
   createAdaptiveDetector,
   ensembleModel,
   meanShiftModel,
+  patternNoveltyModel,
   rangeNoveltyModel,
   rarityModel,
   seasonalModel,
@@ -37,6 +38,8 @@ function composed(profile: AdaptiveProfile) {
     rarityModel(meanShiftModel(), { minRaw }),
     rarityModel(seasonal, { minRaw }),
     rangeNoveltyModel({ minPoints: 150 }),
+    // `quiet` leaves pattern novelty out.
+    ...(profile === 'quiet' ? [] : [patternNoveltyModel()]),
   ]);
 }
 
@@ -140,6 +143,46 @@ describe('the default metric detector on constructed series', () => {
     const after = values.slice(620).map((x, i) => second.score('k', T0 + (620 + i) * MINUTE, x));
     expect([...before, ...after]).toEqual(all);
     expect(all[600]!).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+describe('patternNoveltyModel', () => {
+  const cycle = (length: number) => Array.from({ length }, (_, i) => [0, 10, 20][i % 3]!);
+
+  it('is silent on a repeated cycle and scores 1 when the order of levels changes', () => {
+    const model = patternNoveltyModel({ recentPoints: 1, minPoints: 10 });
+    const s = model.init();
+    const scores = [...cycle(31), 20, 10, 0, 10, 20].map((x, i) => model.update(s, i, x));
+    expect(scores.slice(0, 31).every((v) => v === 0)).toBe(true);
+    // 20 → 0 → 20, 0 → 20 → 10, 20 → 10 → 0 and 10 → 0 → 10 are new; 0 → 10 → 20 is the old cycle.
+    expect(scores.slice(31)).toEqual([1, 1, 1, 1, 0]);
+  });
+
+  it('learns before it scores, and a sequence counts as new only once', () => {
+    const model = patternNoveltyModel({ recentPoints: 1, minPoints: 100 });
+    const s = model.init();
+    const early = [...cycle(30), 20, 0, 20].map((x, i) => model.update(s, i, x));
+    expect(early.every((v) => v === 0)).toBe(true);
+    const late = [...cycle(90), 20, 0, 20, 0, 20].map((x, i) => model.update(s, 33 + i, x));
+    expect(late.filter((v) => v === 1)).toEqual([]);
+  });
+
+  it('has a state of fixed size that survives JSON', () => {
+    const model = patternNoveltyModel();
+    const s = model.init();
+    const rnd = prng(9);
+    for (let i = 0; i < 5_000; i++) model.update(s, i, 100 * rnd());
+    const copy = JSON.parse(JSON.stringify(s));
+    expect(copy.pat).toHaveLength(18);
+    const next = Array.from({ length: 500 }, () => 100 * rnd());
+    expect(next.map((x, i) => model.update(copy, 5_000 + i, x))).toEqual(
+      next.map((x, i) => model.update(s, 5_000 + i, x)),
+    );
+  });
+
+  it('rejects bad options, naming the field', () => {
+    expect(() => patternNoveltyModel({ recentPoints: 0 })).toThrow(/recentPoints/);
+    expect(() => patternNoveltyModel({ minPoints: -1 })).toThrow(/minPoints/);
   });
 });
 
