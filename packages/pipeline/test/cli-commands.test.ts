@@ -114,6 +114,21 @@ describe('aiops run --check', () => {
     expect(io.out).toContain(`problem: source file cannot read ${join(dir, 'not-there.ndjson')}`);
   });
 
+  it('a runbook folder that cannot be loaded fails --check, and a run exits 1 before reading anything', async () => {
+    const file = join(dir, 'no-runbooks.yaml');
+    await writeFile(join(dir, 'y.ndjson'), '');
+    await writeFile(
+      file,
+      'sources:\n  - type: file\n    paths: ./y.ndjson\nrunbooks:\n  type: folder\n  dir: ./no-such-runbooks\nlogging: { level: error }\n',
+    );
+    const check = capture();
+    expect(await runCli(['run', '--config', file, '--check'], check.cli)).toBe(1);
+    expect(check.out).toMatch(/runbooks: cannot load: .*no-such-runbooks/);
+    const run = capture();
+    expect(await runCli(['run', '--config', file], run.cli)).toBe(1);
+    expect(run.err).toMatch(/ERROR pipeline failed: .*no-such-runbooks/);
+  });
+
   it('an invalid config exits 1 and prints each problem as file:line:column: field: message', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(
