@@ -84,6 +84,7 @@ describe('aiops replay', () => {
     expect(html).toContain('Replay of service-logs.ndjson');
     expect(html).toMatch(/checkout error rate 50\.0%/);
     expect(html).toMatch(/opened: checkout error rate/);
+    expect(html).toContain('log lines'); // the chart counts log lines, not requests
     expect(io.err).toContain(`report written to ${report}`);
   });
 

@@ -384,6 +384,7 @@ async function replay(
       subtitle: `${o.format}, ${source.stats().lines} lines, executor in dry run`,
       bucketMs,
       series,
+      seriesLabels: { count: 'log lines', errors: 'error lines' },
       marks,
       incidents: reportIncidentsFromEvents(events),
       facts: {
