@@ -46,8 +46,17 @@ export class OutboxRecords {
     return p;
   }
 
-  /** Takes or renews the claim, unless another live worker holds it (then: when to try again). */
-  async claim(fingerprint: string): Promise<{ ok: true; record: ProgressRecord } | { ok: false; retryAt: number }> {
+  /**
+   * Takes or renews the claim, unless another live worker holds it (then: when to try again).
+   * Serialised with this worker's writes of the record: a renewal landing between a write's read of
+   * the cached version and its conditional put would fail that write as if another worker had
+   * taken the record (a notification delivery running beside the incident's processing did).
+   */
+  claim(fingerprint: string): Promise<{ ok: true; record: ProgressRecord } | { ok: false; retryAt: number }> {
+    return this.#serial(fingerprint, () => this.#claim(fingerprint));
+  }
+
+  async #claim(fingerprint: string): Promise<{ ok: true; record: ProgressRecord } | { ok: false; retryAt: number }> {
     const key = progressKey(fingerprint);
     for (let i = 0; i < 10; i++) {
       const item = await this.#o.store.get<ProgressRecord>(key);
@@ -72,8 +81,13 @@ export class OutboxRecords {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: mutations are usually statements that return nothing.
   mutate(fingerprint: string, fn: (p: ProgressRecord) => false | void): Promise<ProgressRecord> {
+    return this.#serial(fingerprint, () => this.#write(fingerprint, fn));
+  }
+
+  /** Runs `op` after every operation on `fingerprint` queued before it. */
+  #serial<T>(fingerprint: string, op: () => Promise<T>): Promise<T> {
     const prev = this.#chains.get(fingerprint) ?? Promise.resolve();
-    const run = prev.then(() => this.#write(fingerprint, fn));
+    const run = prev.then(op);
     const tail = run.catch(() => {});
     this.#chains.set(fingerprint, tail);
     void tail.then(() => {
