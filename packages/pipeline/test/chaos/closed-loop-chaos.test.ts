@@ -393,7 +393,9 @@ async function checkOutcome(s: Scenario): Promise<Record<string, unknown>> {
     reprocessed: processed.length - seen.size,
     // Failures the lives reported (a step or a delivery that will be retried, e.g. a claim a
     // killed life left), by stage and plugin.
-    failures: countBy(s.progress.filter((p) => p.m === 'error').map((p) => `${p.stage}/${p.plugin}`)),
+    failures: countBy(
+      s.progress.filter((p) => p.m === 'error').map((p) => `${p.stage}/${p.plugin}: ${p.message?.slice(0, 100)}`),
+    ),
     seconds: Math.round((Date.now() - s.started) / 100) / 10,
   };
 }
