@@ -75,7 +75,9 @@ export interface NewLease {
  *   parents have left the stream) start there and their descendants follow.
  * - Afterwards, a shard gets a lease once each of its parents still in the stream has reached
  *   `SHARD_END`; it starts at its beginning (`TRIM_HORIZON`, or `AT_TIMESTAMP` when that is the
- *   initial position).
+ *   initial position). With `LATEST`, a closed shard none of whose parents is left is not leased
+ *   when a shard descending from it already is: the first plan passed over it (its records are
+ *   the past the start at `LATEST` leaves out).
  */
 export function planNewLeases(
   shards: readonly ShardInfo[],
@@ -97,8 +99,32 @@ export function planNewLeases(
   const childStart = typeof initial === 'object' ? initialCheckpoint(initial) : initialCheckpoint('TRIM_HORIZON');
   for (const shard of shards) {
     if (existing.has(shard.shardId)) continue;
+    if (
+      initial === 'LATEST' &&
+      shard.closed &&
+      shard.parentShardIds.every((p) => !listed.has(p)) &&
+      descendsTo(shard.shardId, shards, existing)
+    ) {
+      continue;
+    }
     const ready = shard.parentShardIds.every((p) => !listed.has(p) || existing.get(p)?.checkpoint === 'SHARD_END');
     if (ready) out.push({ shard, checkpoint: childStart });
   }
   return out;
+}
+
+/** Whether a shard descending from `shardId` (a child, a child's child...) is in `leased`. */
+function descendsTo(shardId: string, shards: readonly ShardInfo[], leased: ReadonlyMap<string, unknown>): boolean {
+  const seen = new Set([shardId]);
+  const todo = [shardId];
+  while (todo.length > 0) {
+    const parent = todo.pop()!;
+    for (const s of shards) {
+      if (seen.has(s.shardId) || !s.parentShardIds.includes(parent)) continue;
+      if (leased.has(s.shardId)) return true;
+      seen.add(s.shardId);
+      todo.push(s.shardId);
+    }
+  }
+  return false;
 }
