@@ -39,7 +39,10 @@ describe('outbox records of one worker', () => {
     await expect(write).resolves.toMatchObject({ doneSeq: 7 });
     await expect(renewal).resolves.toMatchObject({ ok: true, record: { doneSeq: 7, owner: 'w1' } });
     // The worker still holds the record and goes on writing it.
-    await expect(records.mutate('fp1', (p) => void (p.doneSeq = 8))).resolves.toMatchObject({ doneSeq: 8 });
+    const next = records.mutate('fp1', (p) => {
+      p.doneSeq = 8;
+    });
+    await expect(next).resolves.toMatchObject({ doneSeq: 8 });
     expect((await store.get<{ doneSeq: number }>('outbox/fp1'))?.value.doneSeq).toBe(8);
   });
 });
