@@ -1,3 +1,14 @@
+/**
+ * The closed loop under SIGKILL (issue #8): the real pipeline runs in a child process
+ * (closed-loop-child.ts) against kinesalite and the local Slack and Jira servers hosted here, and is
+ * killed in the middle of an incident, then restarted. The first test kills it at fixed phases
+ * (after detection, during the analysis; during the runbook's process), the second at random
+ * moments (AIOPS_CHAOS_KILLS, 4 by default). Both check one incident, one runbook run with its real
+ * result, one Slack thread, one Jira ticket and every log record processed, and print their figures
+ * as one JSON line.
+ *
+ *   corepack pnpm vitest run --project pipeline test/chaos
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
