@@ -3,6 +3,7 @@ import {
   type AdaptiveProfile,
   adaptiveModel,
   createAdaptiveDetector,
+  createMetricDetector,
   ensembleModel,
   meanShiftModel,
   patternNoveltyModel,
@@ -143,6 +144,22 @@ describe('the default metric detector on constructed series', () => {
     const after = values.slice(620).map((x, i) => second.score('k', T0 + (620 + i) * MINUTE, x));
     expect([...before, ...after]).toEqual(all);
     expect(all[600]!).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+describe('snapshots of an earlier shape', () => {
+  it('a series whose saved state has another shape starts learning afresh instead of failing', () => {
+    // The shape this model's state had before it was fused: an ensemble's member states.
+    const before = createMetricDetector(composed('benchmark'), { name: 'adaptive', threshold: 0.75 });
+    const values = noisy(700, (i, v) => (i === 650 ? 120 : v));
+    values.slice(0, 300).forEach((x, i) => before.score('k', T0 + i * MINUTE, x));
+    const restored = createAdaptiveDetector();
+    restored.restore!(JSON.parse(JSON.stringify(before.snapshot!())));
+    const fresh = createAdaptiveDetector();
+    const later = values.slice(300);
+    const got = later.map((x, i) => restored.score('k', T0 + (300 + i) * MINUTE, x));
+    expect(got).toEqual(later.map((x, i) => fresh.score('k', T0 + (300 + i) * MINUTE, x)));
+    expect(got[350]!).toBeGreaterThanOrEqual(0.75);
   });
 });
 

@@ -450,19 +450,22 @@ export function adaptiveModel(options: AdaptiveModelOptions = {}): ScoreModel<Ad
   const minShiftZ = (SHIFT_Z * minRaw) / (1 - minRaw);
   const minSeasonZ = (SEASON_Z * minRaw) / (1 - minRaw);
 
+  const init = (): AdaptiveState => ({
+    n: 0,
+    ri: 0,
+    k: 0,
+    na: 0,
+    nb: 0,
+    q: 0,
+    lead: 0,
+    a: new Array<number>(STATE_NUMBERS).fill(0),
+  });
   return defineScoreModel<AdaptiveState>({
     kind: 'anomaly',
-    init: () => ({
-      n: 0,
-      ri: 0,
-      k: 0,
-      na: 0,
-      nb: 0,
-      q: 0,
-      lead: 0,
-      a: new Array<number>(STATE_NUMBERS).fill(0),
-    }),
+    init,
     update(s, t, x) {
+      // A state of another shape (a snapshot taken by an earlier version of this model) starts afresh.
+      if (s.a?.length !== STATE_NUMBERS) Object.assign(s, init());
       const a = s.a;
       const n = s.n;
       if (n === 0) {
