@@ -494,7 +494,15 @@ function makeExecutor(
       catalog,
       store,
       guardrails: { ...guardrails, dryRun },
-      ...(local ? { local: { ...local, ...(local.cwd ? { cwd: path(local.cwd) } : {}) } } : {}),
+      ...(local
+        ? {
+            local: {
+              ...local,
+              ...(local.cwd ? { cwd: path(local.cwd) } : {}),
+              ...(local.runDir ? { runDir: path(local.runDir) } : {}),
+            },
+          }
+        : {}),
       ...ssmOptions,
       ...(audit ? { audit: { ndjsonPath: path(audit.file) } } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

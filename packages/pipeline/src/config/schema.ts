@@ -269,6 +269,8 @@ export const ExecutorConfigSchema = z
         env: z.record(z.string(), z.string()).optional(),
         allowedPrograms: z.array(name).optional(),
         cwd: name.optional(),
+        /** Where supervised runs keep their pid, output and exit status, so a run survives a crash of this process. */
+        runDir: name.optional(),
         killGraceMs: ms.optional(),
       })
       .strict()

@@ -200,7 +200,12 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
       catalog,
       store,
       guardrails: { allow: local },
-      local: { env: { AIOPS_SERVICE_DIR: tmp, PATH: process.env.PATH ?? '' }, allowedPrograms: ['node'] },
+      local: {
+        env: { AIOPS_SERVICE_DIR: tmp, PATH: process.env.PATH ?? '' },
+        allowedPrograms: ['node'],
+        // Supervised runs: a restart the demo's process did not see finish is followed, never repeated.
+        runDir: join(tmp, 'local-runs'),
+      },
       audit: { ndjsonPath: join(tmp, 'audit.ndjson') },
       // A restart takes a fraction of a second; on Ctrl-C nobody waits long.
       stopDrainMs: 2_000,
