@@ -152,7 +152,7 @@ describe('snapshots of an earlier shape', () => {
     // The shape this model's state had before it was fused: an ensemble's member states.
     const before = createMetricDetector(composed('benchmark'), { name: 'adaptive', threshold: 0.75 });
     const values = noisy(700, (i, v) => (i === 650 ? 120 : v));
-    values.slice(0, 300).forEach((x, i) => before.score('k', T0 + i * MINUTE, x));
+    for (const [i, x] of values.slice(0, 300).entries()) before.score('k', T0 + i * MINUTE, x);
     const restored = createAdaptiveDetector();
     restored.restore!(JSON.parse(JSON.stringify(before.snapshot!())));
     const fresh = createAdaptiveDetector();
