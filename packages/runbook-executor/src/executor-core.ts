@@ -72,6 +72,7 @@ export function createCore(init: {
   prefix: string;
   retentionMs: number;
   heartbeatMs: number;
+  workerId?: string;
   drivers: ReadonlyMap<RenderedAction['type'], ActionDriver>;
   storeSink: AuditSink;
   sinks: readonly AuditSink[];
@@ -90,7 +91,7 @@ export function createCore(init: {
   };
   return {
     name: init.name,
-    instanceId: randomBytes(6).toString('hex'),
+    instanceId: init.workerId ?? randomBytes(6).toString('hex'),
     catalog: init.catalog,
     store: init.store,
     clock: init.clock,

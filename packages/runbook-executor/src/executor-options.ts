@@ -70,6 +70,16 @@ export const RunbookExecutorOptionsSchema = z.object({
     .int()
     .positive()
     .default(14 * 24 * 3_600_000),
+  /**
+   * This executor's name in run records, stable across restarts of the same worker (a host or pod
+   * name). A restarted worker then recognises the runs its previous life left unfinished and follows
+   * them at once, instead of waiting three heartbeats for them to look abandoned. Two live executors
+   * sharing a store must never share it. A random id per start when absent.
+   */
+  workerId: z
+    .string()
+    .regex(/^[\w.:@-]{1,128}$/, 'letters, digits and . : @ - _ only, at most 128')
+    .optional(),
   /** Waiting for the run record of a plan another live worker is running, at most this long past its deadline. */
   heartbeatMs: z.number().int().positive().default(30_000),
   /** How long `stop()` lets running work (a rollback, a run) finish before aborting it. */
@@ -109,6 +119,7 @@ export interface RunbookExecutorOptions {
   };
   readonly keyPrefix?: string;
   readonly retentionMs?: number;
+  readonly workerId?: string;
   readonly heartbeatMs?: number;
   readonly stopDrainMs?: number;
   readonly clock?: z.input<typeof ClockOption>;

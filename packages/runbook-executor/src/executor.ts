@@ -158,6 +158,7 @@ export function createRunbookExecutor(options: RunbookExecutorOptions): RunbookE
     prefix: o.keyPrefix,
     retentionMs: o.retentionMs,
     heartbeatMs: o.heartbeatMs,
+    ...(o.workerId ? { workerId: o.workerId } : {}),
     drivers,
     storeSink: createStoreAuditSink(o.store, {
       prefix: o.keyPrefix,

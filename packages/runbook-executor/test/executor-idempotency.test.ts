@@ -147,6 +147,45 @@ describe('idempotency', () => {
     await after.executor.stop();
   }, 30_000);
 
+  it('with a stable workerId, a restarted worker follows the run its previous life left at once (no three-heartbeat wait)', async () => {
+    const runs = runsFile();
+    const runDir = join(dir, 'local-runs-worker');
+    const store = new MemoryStateStore();
+    const files = { 'runbooks/a.yaml': countingRunbook('a') };
+    // Heartbeats so long that waiting for this record to look abandoned would take three minutes.
+    const opts = {
+      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
+      store,
+      clock: systemClock,
+      heartbeatMs: 60_000,
+      workerId: 'pod-a',
+    };
+    const before = harness(files, opts);
+    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    const host = await startDyingHost(runDir, plan.id, runs, 500);
+    host.kill();
+    await host.exited;
+    await store.put(`runbooks/run/${plan.id}`, {
+      status: 'running',
+      owner: 'pod-a',
+      startedAt: Date.now(),
+      heartbeatAt: Date.now(),
+      deadline: Date.now() + 60_000,
+      external: { kind: 'local', id: host.id },
+    } satisfies RunRecord);
+    const after = harness(files, opts);
+    const started = Date.now();
+    expect(await after.run(plan)).toMatchObject({ status: 'succeeded' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(lines(runs)).toEqual([`start ${plan.id}`, `end ${plan.id}`]);
+    await before.executor.stop();
+    await after.executor.stop();
+  }, 40_000);
+
+  it('refuses a workerId that could not name a run record owner', () => {
+    expect(() => harness({}, { workerId: 'pod a/1' })).toThrow(/workerId/);
+  });
+
   it('a local run (runDir) is claimed with its name, before anything can start', async () => {
     const runs = runsFile();
     const runDir = join(dir, 'local-runs-claim');

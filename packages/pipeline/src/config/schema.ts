@@ -288,6 +288,8 @@ export const ExecutorConfigSchema = z
       .optional(),
     guardrails: GuardrailsSchema,
     audit: z.object({ file: name }).strict().optional(),
+    /** Stable across restarts of this worker (a host or pod name): its unfinished runs are followed at once. */
+    workerId: name.optional(),
     heartbeatMs: positive.optional(),
     stopDrainMs: ms.optional(),
     retentionMs: positive.optional(),

@@ -207,6 +207,7 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
         runDir: join(tmp, 'local-runs'),
       },
       audit: { ndjsonPath: join(tmp, 'audit.ndjson') },
+      workerId: 'demo',
       // A restart takes a fraction of a second; on Ctrl-C nobody waits long.
       stopDrainMs: 2_000,
     });
