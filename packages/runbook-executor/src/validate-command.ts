@@ -55,12 +55,13 @@ export async function validateRunbookRepository(
   };
 }
 
-const USAGE = `usage: aiops-runbooks validate <folder> [--strict] [--json] [--runbooks-dir <dir>]
+const usage = (program: string) => `usage: ${program} validate <folder> [--strict] [--json] [--runbooks-dir <dir>]
 
 Validates a runbook repository: every file under <folder>/runbooks (or --runbooks-dir) must be a
 valid runbook, with its SSM documents. Exit code 0 when valid, 1 when not, 2 on bad usage.
   --strict        warnings fail too
   --json          print the report as JSON
+  --runbooks-dir  where the runbooks are, relative to <folder> (default runbooks)
 `;
 
 /**
@@ -88,8 +89,16 @@ export interface CliIo {
  *   out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
  * });
  * ```
+ *
+ * @param options.program - the name its usage text shows (default `aiops-runbooks`; the `aiops`
+ *   command passes `aiops runbooks`).
  */
-export async function runRunbooksCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runRunbooksCli(
+  argv: readonly string[],
+  io: CliIo,
+  options: { readonly program?: string } = {},
+): Promise<number> {
+  const USAGE = usage(options.program ?? 'aiops-runbooks');
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
