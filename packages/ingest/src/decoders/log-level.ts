@@ -357,8 +357,9 @@ function requestAt(s: string, path: number, end: number): DetectedLevel | undefi
 // ------------------------------------------------------------------------------------------ JSON
 
 function jsonLevel(head: string): DetectedLevel {
-  // Most JSON loggers (pino, winston, bunyan, Powertools) write "level": read it without a regex.
-  const k = head.indexOf('"level"');
+  // Most JSON loggers (pino, winston, bunyan, Powertools) write "level": read it without a regex,
+  // and without a search when it opens the line (`{"level":`, as pino writes it).
+  const k = head.charCodeAt(0) === 123 && spells(head, 0, head.length, '{"level"') ? 1 : head.indexOf('"level"');
   let level = k >= 0 ? tokenLevel(head, k + 7) : undefined;
   if (level === undefined) {
     const m = JSON_LEVEL.exec(head);
