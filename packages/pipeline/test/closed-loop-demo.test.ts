@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
+import { alive } from '../src/demo/demo-service.js';
 import { runClosedLoopDemo } from '../src/index.js';
 
 let dir: string;
@@ -13,20 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Whether `pid` runs: a zombie (exited, not yet reaped by init) does not. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
 
 describe('aiops demo: the closed loop', () => {
   it('heals the service: one incident, one runbook run, detection within 2 s, recovery, and a report', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { AiopsError } from '@aiops/core';
 import type { KinesisProducer, ProducerRecord, PutOutcome } from '@aiops/ingest';
 import { createCloudWatchLogsDecoder } from '@aiops/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoService } from '../src/demo/demo-service.js';
+import { alive, startDemoService } from '../src/demo/demo-service.js';
 import { type ShippedBatch, startLogShipper } from '../src/demo/log-shipper.js';
 import { runClosedLoopDemo } from '../src/index.js';
 
@@ -45,19 +44,6 @@ function recordingProducer() {
 }
 
 const line = (o: Record<string, unknown>) => `${JSON.stringify(o)}\n`;
-/** Whether `pid` runs: a zombie (exited, not yet reaped by init) does not. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
 
 describe('the demo log shipper', () => {
   it('ships each process its own log stream of gzip CloudWatch Logs DATA_MESSAGEs, whole lines only', async () => {

@@ -111,7 +111,8 @@ export interface DemoService {
   killNow(): void;
 }
 
-const alive = (pid: number): boolean => {
+/** Internal (tests use it too): whether `pid` runs; a zombie (exited, not yet reaped) does not. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
   } catch {
