@@ -1,7 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import type { Decoder, LogSignal, Origin, RawRecord, Signal } from '@aiops/core';
-import { parseOptions } from '@aiops/core';
+import { parseOptions, quickCheckSignal } from '@aiops/core';
 import { z } from 'zod';
+import { addJsonAttributes, readJsonLogFields } from './json.js';
 import { type DetectedLevel, detectLogLevel } from './log-level.js';
 import { firstBytes, type JsonObject, Shape } from './shape.js';
 
@@ -12,7 +13,11 @@ import { firstBytes, type JsonObject, Shape } from './shape.js';
  * ```ts
  * import type { CloudWatchLogsDecoderOptions } from '@aiops/ingest';
  * // '/ecs/checkout' → service 'checkout', so its series key is 'log:checkout'
- * const options: CloudWatchLogsDecoderOptions = { service: (group) => group.split('/').pop(), detectLevel: true };
+ * const options: CloudWatchLogsDecoderOptions = {
+ *   service: (group) => group.split('/').pop(),
+ *   detectLevel: true,
+ *   jsonMessages: true, // pino / Powertools lines: message, level, status and fields read from the JSON
+ * };
  * ```
  */
 export interface CloudWatchLogsDecoderOptions {
@@ -27,6 +32,19 @@ export interface CloudWatchLogsDecoderOptions {
   readonly service?: (logGroup: string, logStream: string) => string | undefined;
   /** Refuse payloads that inflate beyond this many bytes (a gzip bomb). Defaults to 16 MiB. */
   readonly maxDecompressedBytes?: number;
+  /**
+   * Read log events written as one JSON object (pino, bunyan, Powertools, Lambda's JSON log format,
+   * logstash...) as structured lines, the way `mapJsonLogLine` maps them: the message from
+   * `message`/`msg`/`log` (the whole line when there is none), the level from `level`/`severity`,
+   * `attributes.httpStatus` from `status`/`statusCode`, the service from `service`/`app` when
+   * `service()` named none, and the other top-level scalar fields as attributes (at most 32 in all,
+   * string values cut at 256 characters; nested objects and arrays are left out, not flattened).
+   * The time stays the event's CloudWatch timestamp. With `detectLevel: false` only those fields set
+   * the level; the message text is not searched. A message that does not start with `{` or
+   * does not parse as a JSON object stays a plain text event: a line is never refused for not being
+   * JSON. Defaults to `false`.
+   */
+  readonly jsonMessages?: boolean;
 }
 
 /**
@@ -76,6 +94,7 @@ const OptionsSchema = z.object({
     .int()
     .positive()
     .default(16 * 1024 * 1024),
+  jsonMessages: z.boolean().default(false),
 });
 
 const NO_LEVEL: DetectedLevel = Object.freeze({});
@@ -85,8 +104,9 @@ const GZIP_1 = 0x8b;
 /**
  * Decodes CloudWatch Logs subscription filter payloads (gzip JSON, as a subscription writes them to
  * Kinesis, Firehose or Lambda): each `DATA_MESSAGE` becomes one `log` signal per log event with its
- * log group, stream, owner, event id and timestamp, and a level where the message states one;
- * `CONTROL_MESSAGE` records are skipped and counted. Bad gzip, bad JSON and wrong shapes throw a
+ * log group, stream, owner, event id and timestamp, and a level where the message states one (with
+ * `jsonMessages`, JSON log lines become structured signals: message, level, status, service and
+ * fields read from the JSON); `CONTROL_MESSAGE` records are skipped and counted. Bad gzip, bad JSON and wrong shapes throw a
  * `DecodeError` naming the problem. Plain (already inflated) JSON payloads are accepted too.
  *
  * @example
@@ -146,6 +166,20 @@ export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOption
       const id = e.id;
       const eventId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
       if (eventId === undefined && id !== undefined && id !== null) shape.string(id, `logEvents[${i}].id`);
+      if (o.jsonMessages) {
+        // One character code decides for a plain text line; only `{` (or leading white space) goes further.
+        const c0 = (message as string).charCodeAt(0);
+        if (c0 === 123 || (c0 <= 32 && firstNonSpace(message as string) === 123)) {
+          const json = jsonEvent(message as string, ts, logGroup, logStream, owner, eventId, service, origin);
+          if (json !== undefined) {
+            const problem = quickCheckSignal(json);
+            if (problem !== undefined)
+              shape.fail(`logEvents[${i}]: the JSON message mapped to a bad signal: ${problem}`);
+            out[i] = json;
+            continue;
+          }
+        }
+      }
       // One object literal per case, so every signal is built with its final shape (this runs per log event).
       const found = o.detectLevel ? detectLogLevel(message as string) : NO_LEVEL;
       const level = found.level;
@@ -167,6 +201,34 @@ export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOption
       out[i] = signal;
     }
     return out;
+  };
+
+  /** The log signal of a JSON object message, or `undefined` when the message is not one. */
+  const jsonEvent = (
+    text: string,
+    timestamp: number,
+    logGroup: string,
+    logStream: string,
+    owner: string,
+    eventId: string | undefined,
+    service: string | undefined,
+    origin: Origin,
+  ): LogSignal | undefined => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const signal: LogSignal =
+      eventId === undefined
+        ? { type: 'log', timestamp, message: text, logGroup, logStream, owner, origin }
+        : { type: 'log', timestamp, message: text, logGroup, logStream, owner, eventId, origin };
+    if (service) signal.service = service;
+    const used = readJsonLogFields(value as JsonObject, signal, text, o.detectLevel);
+    addJsonAttributes(value as JsonObject, signal, used);
+    return signal;
   };
 
   return {
@@ -206,6 +268,15 @@ export function createCloudWatchLogsDecoder(options: CloudWatchLogsDecoderOption
       shape.fail(`payload is not JSON: ${(err as Error).message}`, err);
     }
   }
+}
+
+/** The code of the first character that is not JSON white space, or -1. */
+function firstNonSpace(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c;
+  }
+  return -1;
 }
 
 /** The first byte that is not JSON whitespace, or -1. */

@@ -207,8 +207,6 @@ export function mapJsonLogLine(value: unknown, ctx: JsonMappingContext): LogSign
     throw new Error('expected a JSON object per log line');
   }
   const o = value as JsonObject;
-  const messageField = MESSAGE_FIELDS.find((k) => typeof o[k] === 'string');
-  const message = messageField ? (o[messageField] as string) : JSON.stringify(o);
   let timestamp: number | undefined;
   for (const k of TIME_FIELDS) {
     timestamp = toEpochMs(o[k]);
@@ -216,24 +214,110 @@ export function mapJsonLogLine(value: unknown, ctx: JsonMappingContext): LogSign
   }
   timestamp ??= ctx.origin.receivedAt;
   if (timestamp === undefined) throw new Error(`no time: expected one of ${TIME_FIELDS.join(', ')}`);
-  const signal: LogSignal = { type: 'log', timestamp, message, origin: ctx.origin };
+  const signal: LogSignal = { type: 'log', timestamp, message: '', origin: ctx.origin };
+  readJsonLogFields(o, signal, undefined, true);
+  return signal;
+}
+
+/**
+ * The fields of a JSON log line that {@link readJsonLogFields} turned into the signal's own fields
+ * (message, level, HTTP status, service), so they are not repeated as attributes.
+ */
+interface UsedJsonFields {
+  readonly message: string | undefined;
+  readonly level: string | undefined;
+  readonly status: string | undefined;
+  readonly service: string | undefined;
+}
+
+/**
+ * The field mapping of {@link mapJsonLogLine} except the time, shared with the CloudWatch Logs
+ * decoder (whose events carry their own time): sets `message`, `level`, `attributes.httpStatus`
+ * and `service` (unless already set) on `signal`. Without a message field, the message is `text`
+ * (the line as written) or the object serialised again. `detectInMessage: false` reads only an
+ * explicit level field, never searches the message. Internal to the package.
+ */
+export function readJsonLogFields(
+  o: JsonObject,
+  signal: LogSignal,
+  text: string | undefined,
+  detectInMessage: boolean,
+): UsedJsonFields {
+  const messageField = MESSAGE_FIELDS.find((k) => typeof o[k] === 'string');
+  const message = messageField ? (o[messageField] as string) : (text ?? JSON.stringify(o));
+  signal.message = message;
   const levelField = LEVEL_FIELDS.find((k) => o[k] !== undefined);
   const level = levelField === undefined ? undefined : normalizeLogLevel(o[levelField]);
-  const status = STATUS_FIELDS.map((k) => o[k]).find((v) => typeof v === 'number' || typeof v === 'string');
-  const httpStatus = status === undefined ? Number.NaN : Number(status);
+  const statusField = STATUS_FIELDS.find((k) => typeof o[k] === 'number' || typeof o[k] === 'string');
+  const httpStatus = statusField === undefined ? Number.NaN : Number(o[statusField]);
+  let statusUsed = false;
   if (Number.isInteger(httpStatus) && httpStatus >= 100 && httpStatus <= 599) {
     signal.level = level ?? (httpStatus >= 500 ? 'error' : httpStatus >= 400 ? 'warn' : 'info');
     signal.attributes = { httpStatus };
+    statusUsed = true;
   } else if (level) {
     signal.level = level;
-  } else if (messageField) {
+  } else if (messageField && detectInMessage) {
     const inMessage = detectLogLevel(message);
     if (inMessage.level) signal.level = inMessage.level;
     if (inMessage.httpStatus !== undefined) signal.attributes = { httpStatus: inMessage.httpStatus };
   }
   const serviceField = SERVICE_FIELDS.find((k) => typeof o[k] === 'string' && o[k] !== '');
-  if (serviceField) signal.service = o[serviceField] as string;
-  return signal;
+  const serviceUsed = serviceField !== undefined && signal.service === undefined;
+  if (serviceUsed) signal.service = o[serviceField] as string;
+  return {
+    message: messageField,
+    level: level ? levelField : undefined,
+    status: statusUsed ? statusField : undefined,
+    service: serviceUsed ? serviceField : undefined,
+  };
+}
+
+/** At most this many attributes from one JSON log line (with `httpStatus`), see {@link addJsonAttributes}. */
+const MAX_JSON_ATTRIBUTES = 32;
+/** Longer field names are not kept as attributes. */
+const MAX_JSON_ATTRIBUTE_KEY = 64;
+/** Longer string values are cut to this many characters, the last being `…`. */
+const MAX_JSON_ATTRIBUTE_VALUE = 256;
+
+const TIME_FIELD_SET: ReadonlySet<string> = new Set(TIME_FIELDS);
+
+/**
+ * Copies the other top-level scalar fields of a JSON log line (strings, finite numbers, booleans,
+ * null) into `signal.attributes`, bounded: at most {@link MAX_JSON_ATTRIBUTES} in all, names up to
+ * {@link MAX_JSON_ATTRIBUTE_KEY} characters, string values cut at {@link MAX_JSON_ATTRIBUTE_VALUE}.
+ * Nested objects and arrays are left out rather than flattened (their size has no bound, and a
+ * flattened name can collide with a top-level one); so are the fields the signal already carries
+ * and the time fields. Internal to the package.
+ */
+export function addJsonAttributes(o: JsonObject, signal: LogSignal, used: UsedJsonFields): void {
+  const attributes: Record<string, string | number | boolean | null> = signal.attributes
+    ? { ...signal.attributes }
+    : {};
+  let count = signal.attributes ? Object.keys(attributes).length : 0;
+  for (const k in o) {
+    if (count >= MAX_JSON_ATTRIBUTES) break;
+    if (k.length > MAX_JSON_ATTRIBUTE_KEY || k === '__proto__' || Object.hasOwn(attributes, k)) continue;
+    if (k === used.message || k === used.level || k === used.status || k === used.service || TIME_FIELD_SET.has(k)) {
+      continue;
+    }
+    const v = o[k];
+    if (typeof v === 'string') {
+      attributes[k] = v.length > MAX_JSON_ATTRIBUTE_VALUE ? cut(v) : v;
+    } else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null) {
+      attributes[k] = v;
+    } else continue;
+    count++;
+  }
+  if (count > 0) signal.attributes = attributes;
+}
+
+/** `v` cut to {@link MAX_JSON_ATTRIBUTE_VALUE} characters with `…`, never between the halves of a surrogate pair. */
+function cut(v: string): string {
+  let end = MAX_JSON_ATTRIBUTE_VALUE - 1;
+  const c = v.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${v.slice(0, end)}…`;
 }
 
 /** Epoch ms from epoch ms, epoch seconds (below 1e11) or an ISO-8601 string. */
