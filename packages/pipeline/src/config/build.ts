@@ -369,7 +369,8 @@ function makeSource(s: SourceConfig, store: StateStore, path: (p: string) => str
   >[0]);
 }
 
-function makeDecoder(d: DecoderConfig): Decoder {
+/** The decoder of one `decoders` entry (exported for the config tests). */
+export function makeDecoder(d: DecoderConfig): Decoder {
   switch (d.type) {
     case 'auto': {
       const { type: _t, json = true, ...rest } = d;

@@ -115,6 +115,11 @@ export const DecoderConfigSchema = z.discriminatedUnion('type', [
         ])
         .optional(),
       text: z.boolean().optional(),
+      /** Options of the CloudWatch Logs decoder inside. */
+      cloudWatchLogs: z
+        .object({ detectLevel: z.boolean().optional(), jsonMessages: z.boolean().optional() })
+        .strict()
+        .optional(),
       maxDecompressedBytes: positive.optional(),
     })
     .strict(),
@@ -123,6 +128,8 @@ export const DecoderConfigSchema = z.discriminatedUnion('type', [
       type: z.literal('cloudwatch-logs'),
       name: name.optional(),
       detectLevel: z.boolean().optional(),
+      /** Log events that are one JSON object become structured log signals. Default false. */
+      jsonMessages: z.boolean().optional(),
       maxDecompressedBytes: positive.optional(),
     })
     .strict(),
