@@ -226,10 +226,14 @@ export async function runClosedLoopDemo(options: ClosedLoopDemoOptions = {}): Pr
         }),
       ],
       decoders: [
-        observeSpike(createCloudWatchLogsDecoder({ service: (group) => group.split('/').pop() }), (receivedAt) => {
-          spikeOnStreamAt = receivedAt ?? firstFailingWrittenAt ?? Date.now();
-          note('the first failing request reached the Kinesis stream', 'fault', spikeOnStreamAt);
-        }),
+        // The service logs JSON lines: their message, level and status make the signal, not the raw JSON.
+        observeSpike(
+          createCloudWatchLogsDecoder({ service: (group) => group.split('/').pop(), jsonMessages: true }),
+          (receivedAt) => {
+            spikeOnStreamAt = receivedAt ?? firstFailingWrittenAt ?? Date.now();
+            note('the first failing request reached the Kinesis stream', 'fault', spikeOnStreamAt);
+          },
+        ),
       ],
       // Tuned for a demo: one-second windows judged half a second after they end, a baseline
       // learned in two windows, and two normal windows to resolve. The defaults suit production.
