@@ -11,7 +11,7 @@ import * as shapes from './token-shapes.js';
 
 // Bound once: where the package runs transpiled to CommonJS (tsx, ts-node), every use of an
 // imported name is a property read through a getter, and these run for every character.
-const { CLASS, DIGIT, HEX, ID, NUM, OTHER, WORD, isClose, isHex, isOpen, numberEnd, wholeShape } = shapes;
+const { CLASS, DIGIT, HEX, ID, NUM, OTHER, SLASH, WORD, isClose, isHex, isOpen, numberEnd, wholeShape } = shapes;
 
 /**
  * The placeholders a masked token can become.
@@ -103,7 +103,10 @@ function classify(s: string, a: number, b: number): void {
     }
   }
   if (inRun && !runDigit) everyRunHasDigit = false;
-  const whole = wholeShape(s, a, b, m, everyRunHasDigit);
+  // Numbers joined by slashes (`8/8` in use, a `2026/11/24` date) are numbers, not a path: each is
+  // masked on its own, `<NUM>/<NUM>`. A path starts with a slash or holds a letter.
+  const numbersAndSlashes = m === (DIGIT | SLASH) && CLASS[s.charCodeAt(a)] === DIGIT;
+  const whole = numbersAndSlashes ? -1 : wholeShape(s, a, b, m, everyRunHasDigit);
   if (whole >= 0) {
     placeholder(whole);
     return;
