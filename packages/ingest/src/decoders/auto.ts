@@ -26,7 +26,7 @@ import { createTextLogDecoder, type TextLogDecoderOptions } from './text.js';
 export interface AutoDecoderOptions {
   /** Decoder name, used in dead letters. Defaults to `auto`. */
   readonly name?: string;
-  /** Options of the CloudWatch Logs decoder (e.g. `service`). */
+  /** Options of the CloudWatch Logs decoder (e.g. `service`, or `jsonMessages` for services that log JSON lines). */
   readonly cloudWatchLogs?: Omit<CloudWatchLogsDecoderOptions, 'name'>;
   /**
    * JSON that is none of the AWS formats goes through a JSON decoder with this mapping. Without it,
