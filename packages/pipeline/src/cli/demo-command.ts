@@ -34,6 +34,9 @@ Options:
 Exit codes: 0 the loop closed (one incident, one runbook run, recovery), 1 it did not, 130 interrupted.
 `,
   async run(args, io) {
+    // The demo's AWS clients talk to an in-process Kinesis only: the SDK's advice about Node versions
+    // for AWS services would be noise in the middle of its output (set the variable to see it).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { values } = parseArgs({
       args: [...args],
       options: {
