@@ -28,6 +28,22 @@ const WILD = '<*>';
 const newNode = (): TreeNode => ({ children: new Map(), clusters: [] });
 const hasPlaceholder = (token: string): boolean => token.indexOf('<') >= 0 && token.indexOf('>') > 0;
 
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/**
+ * Whether a token is a dotted label, `com.example.Service:` or `db.pool:`: a name with a dot between
+ * two letters, ending in a colon. Leading a message, it names the logger or job that wrote it (the
+ * header most formats put before the text), which varies where the message's words do not.
+ */
+function isDottedLabel(token: string): boolean {
+  if (token.charCodeAt(token.length - 1) !== 58) return false;
+  for (let i = token.indexOf('.'); i > 0 && i < token.length - 2; i = token.indexOf('.', i + 1)) {
+    if (isLetter(token.charCodeAt(i - 1)) && isLetter(token.charCodeAt(i + 1))) return true;
+  }
+  return false;
+}
+/** The tree key of a leading token: variables (placeholders, dotted labels) share the wildcard branch. */
+const routeKey = (token: string): string => (hasPlaceholder(token) || isDottedLabel(token) ? WILD : token);
+
 /**
  * Creates a {@link TemplateMiner}.
  *
@@ -67,7 +83,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
       root.set(length, node);
     }
     for (const raw of route) {
-      const next = child(node, hasPlaceholder(raw) ? WILD : raw, create);
+      const next = child(node, routeKey(raw), create);
       if (!next) return undefined;
       node = next;
     }
