@@ -99,6 +99,42 @@ export function isIpv6(s: string, a: number, b: number): boolean {
   return colons >= 2 && (hexAlpha || doubleColon);
 }
 
+/**
+ * Whether `s[a, b)` is a host name that holds a digit, as an IP would (`ec2-52-80-34-196.compute.example.com`,
+ * `061092085098.ctinets.com:22`): three or more dot-separated labels of letters, digits and inner
+ * dashes, a digit in the first label (the part that tells hosts apart), a last label of 2 to 6
+ * letters (a top-level domain), and an optional `:port`. Hosts then mask as `<IP>`, like addresses.
+ */
+export function isHostname(s: string, a: number, b: number): boolean {
+  let end = b;
+  const colon = s.lastIndexOf(':', b - 1);
+  if (colon >= a) {
+    if (colon === b - 1 || digitsEnd(s, colon + 1, b) !== b) return false;
+    end = colon;
+  }
+  let labels = 0;
+  let start = a;
+  let firstHasDigit = false;
+  for (let i = a; i <= end; i++) {
+    if (i < end && s.charCodeAt(i) !== 46) continue;
+    // The label s[start, i).
+    if (i === start || s.charCodeAt(start) === 45 || s.charCodeAt(i - 1) === 45) return false;
+    let digit = false;
+    let letters = true;
+    for (let k = start; k < i; k++) {
+      const c = s.charCodeAt(k);
+      if (isDigit(c)) digit = true;
+      else if (c === 58) return false;
+      if (!isAlpha(c)) letters = false;
+    }
+    if (labels === 0) firstHasDigit = digit;
+    labels++;
+    if (i === end && !(letters && i - start >= 2 && i - start <= 6)) return false;
+    start = i + 1;
+  }
+  return labels >= 3 && firstHasDigit;
+}
+
 export function isTime(s: string, a: number, b: number): boolean {
   let i = a;
   for (let part = 0; part < 3; part++) {
@@ -193,6 +229,7 @@ export function wholeShape(s: string, a: number, b: number, m: number, everyRunH
       if (SIZE_UNITS.has(unit)) return SIZE;
     }
   }
+  if ((m & DOT) !== 0 && (m & ~(WORD | DOT | DASH | COLON)) === 0 && isHostname(s, a, b)) return IP;
   if ((m & COLON) !== 0 && isIpv6(s, a, b)) return IP;
   if ((m & SLASH) !== 0) return PATH;
   // Only runs that hold a digit are masked; a token of nothing but such runs is one id.
