@@ -45,7 +45,7 @@ export function describeIncident(
   const alarms = [...facts.alarmNames].slice(0, 3);
   const head = incident.title || `incident ${incident.fingerprint}`;
   const summary = clip(
-    `${head}. ${incident.counts.findings} finding(s) on ${incident.counts.series} series: ${parts.join('; ') || 'none'}${more}.` +
+    `${head}. ${incident.counts.findings} finding${incident.counts.findings === 1 ? '' : 's'} on ${incident.counts.series} series: ${parts.join('; ') || 'none'}${more}.` +
       (alarms.length > 0 ? ` Alarms: ${alarms.join(', ')}.` : ''),
     1_000,
   );

@@ -104,7 +104,9 @@ export function eventDetails(event: IncidentEvent, max = 500): string[] {
   switch (event.type) {
     case 'incident.opened':
     case 'incident.updated':
-      return [`${event.incident.counts.findings} findings on ${event.incident.counts.series} series`];
+      return [
+        `${event.incident.counts.findings} finding${event.incident.counts.findings === 1 ? '' : 's'} on ${event.incident.counts.series} series`,
+      ];
     case 'incident.analyzed': {
       const a = event.analysis;
       const lines = [truncate(a.summary, max), `Probable cause: ${truncate(a.probableCause, max)}`];

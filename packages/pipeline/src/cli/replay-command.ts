@@ -445,7 +445,7 @@ function printSummary(
       i.resolvedAt === undefined ? 'still open' : `after ${Math.round((i.resolvedAt - i.openedAt) / 1000)} s`;
     out.push(`  ${i.severity.toUpperCase().padEnd(8)} ${i.title}`);
     out.push(
-      `           opened ${iso(i.openedAt)}  resolved ${iso(i.resolvedAt)} (${lasted}), ${i.findings} finding(s)`,
+      `           opened ${iso(i.openedAt)}  resolved ${iso(i.resolvedAt)} (${lasted}), ${i.findings} finding${i.findings === 1 ? '' : 's'}`,
     );
     if (i.analysis)
       out.push(
