@@ -2,33 +2,44 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type LocalBedrock,
-  promptOf,
-  report,
-  startLocalBedrock,
-} from '../../packages/llm-analyzer/test/support/bedrock-server.js';
-import { type FakeJira, startFakeJira } from '../../packages/notifiers/test/support/jira-server.js';
-import { type FakeSlack, startFakeSlack } from '../../packages/notifiers/test/support/slack-server.js';
+  bedrockPromptOf,
+  type FakeBedrock,
+  type FakeJira,
+  type FakeSlack,
+  startFakeBedrock,
+  startFakeJira,
+  startFakeSlack,
+} from '@aiops/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './index.js';
 
 let dir: string;
 let slack: FakeSlack;
 let jira: FakeJira;
-let bedrock: LocalBedrock;
+let bedrock: FakeBedrock;
 // The AWS SDK reads credentials from the process environment (the demo's env only says they are set).
 const savedCredentials = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aiops-closed-loop-example-'));
   slack = await startFakeSlack();
   jira = await startFakeJira();
-  bedrock = await startLocalBedrock(() => ({
+  // The model answers with the analyzer's report_analysis tool.
+  bedrock = await startFakeBedrock(() => ({
     kind: 'tool',
-    input: report({
+    name: 'report_analysis',
+    input: {
       summary: 'checkout answers 503 to most API calls: its database connection pool is exhausted',
       probableCause: 'connections are not returned to the pool (template:0)',
-    }),
+      confidence: 0.8,
+      severity: 'high',
+      evidence: ['finding:0', 'template:0'],
+      proposedAction: {
+        runbookId: 'restart-service',
+        parameters: { service: 'checkout' },
+        rationale: 'a restart releases the stuck connections',
+      },
+    },
   }));
   process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALTEST';
   process.env.AWS_SECRET_ACCESS_KEY = 'local-test-secret';
@@ -85,7 +96,7 @@ describe('examples/closed-loop', () => {
     expect(call.modelId).toBe('anthropic.claude-3-5-sonnet-20240620-v1:0');
     expect(JSON.stringify(call.body.toolConfig)).toContain('restart-service');
     expect(JSON.stringify(call.body.toolConfig)).not.toContain('recycle-connection-pool');
-    expect(promptOf(call)).toMatch(/connection pool exhausted/);
+    expect(bedrockPromptOf(call)).toMatch(/connection pool exhausted/);
     expect(out).toMatch(/analyzed by bedrock: proposes restart-service \{"service":"checkout"/);
 
     // Slack: one root message for the incident, updated in place, its steps as replies.

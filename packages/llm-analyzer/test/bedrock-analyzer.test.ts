@@ -1,17 +1,17 @@
 import { AnalysisSchema, ConfigError, ManualClock, MemoryStateStore } from '@aiops/core';
-import { makeFinding, makeIncident } from '@aiops/testing';
+import { bedrockPromptOf, type FakeBedrock, makeFinding, makeIncident, startFakeBedrock } from '@aiops/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BedrockAnalyzerEvent, type BedrockAnalyzerOptions, createBedrockAnalyzer } from '../src/index.js';
-import { type LocalBedrock, promptOf, report, startLocalBedrock } from './support/bedrock-server.js';
+import { bedrockClient, report } from './support/bedrock-client.js';
 import { realStep } from './support/context.js';
 import { exampleCatalog } from './support/runbooks.js';
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
-let server: LocalBedrock;
+let server: FakeBedrock;
 let events: BedrockAnalyzerEvent[];
 
 beforeEach(async () => {
-  server = await startLocalBedrock(() => ({ kind: 'tool', input: report() }));
+  server = await startFakeBedrock(() => ({ kind: 'tool', input: report() }));
   events = [];
 });
 afterEach(async () => {
@@ -21,7 +21,7 @@ afterEach(async () => {
 function analyzer(extra: Partial<BedrockAnalyzerOptions> = {}) {
   return createBedrockAnalyzer({
     modelId: MODEL,
-    client: server.client(),
+    client: bedrockClient(server),
     catalog: exampleCatalog(),
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
     onEvent: (e) => events.push(e),
@@ -71,7 +71,7 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
     expect([schema.additionalProperties, action.additionalProperties]).toEqual([false, false]);
     const system = req!.body.system![0]!.text!;
     const tag = /<(observed_data_[0-9a-f]{12})>/.exec(system)![1]!;
-    const prompt = promptOf(req!);
+    const prompt = bedrockPromptOf(req!);
     expect(prompt).toContain(`<${tag}>`);
     expect(prompt.indexOf(`<${tag}>`)).toBeLessThan(prompt.indexOf('GET /cart 503 12ms'));
     expect(prompt.indexOf('GET /cart 503 12ms')).toBeLessThan(prompt.indexOf(`</${tag}>`));
@@ -233,7 +233,7 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
     const a = analyzer({ reuseWithinMs: 0 });
     await a.analyze({ incident }, realStep({ store }));
     await a.analyze({ incident: { ...incident, epoch: 2 } }, realStep({ store }));
-    const prompt = promptOf(server.requests[1]!);
+    const prompt = bedrockPromptOf(server.requests[1]!);
     expect(prompt).toContain('"ref":"history:0"');
     expect(prompt).toContain('"sameFingerprint":true');
   });
@@ -241,11 +241,11 @@ describe('createBedrockAnalyzer on the Converse wire', () => {
   it('shows the history the host passes as past incidents too', async () => {
     const earlier = makeIncident({ epoch: 1, status: 'resolved', title: 'checkout error rate 41% last Tuesday' });
     await analyzer().analyze({ incident: { ...incident, epoch: 2 }, history: [earlier] }, realStep());
-    expect(promptOf(server.requests[0]!)).toContain('checkout error rate 41% last Tuesday');
+    expect(bedrockPromptOf(server.requests[0]!)).toContain('checkout error rate 41% last Tuesday');
   });
 
   it('never destroys an injected client, and validates its options eagerly', async () => {
-    const client = server.client();
+    const client = bedrockClient(server);
     const a = createBedrockAnalyzer({ modelId: MODEL, client, catalog: exampleCatalog() });
     a.stop();
     a.stop();

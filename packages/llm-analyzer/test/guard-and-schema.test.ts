@@ -13,7 +13,7 @@ import {
   terms,
   toModelCallError,
 } from '../src/index.js';
-import { report } from './support/bedrock-server.js';
+import { report } from './support/bedrock-client.js';
 import { exampleCatalog } from './support/runbooks.js';
 
 const catalog = exampleCatalog();

@@ -1,8 +1,15 @@
 import { compileParameters, type Evidence, type Incident, type RunbookSummary } from '@aiops/core';
-import { makeFinding, makeIncident, staticCatalog } from '@aiops/testing';
+import {
+  type FakeBedrock,
+  type FakeBedrockReply,
+  makeFinding,
+  makeIncident,
+  startFakeBedrock,
+  staticCatalog,
+} from '@aiops/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProposal, createBedrockAnalyzer, incidentFacts } from '../src/index.js';
-import { type LocalBedrock, type Reply, report, startLocalBedrock } from './support/bedrock-server.js';
+import { bedrockClient, report } from './support/bedrock-client.js';
 import { realStep } from './support/context.js';
 import { RUNBOOKS } from './support/runbooks.js';
 
@@ -33,7 +40,7 @@ interface Case {
   readonly name: string;
   readonly where: Where;
   /** What the compromised model answers, every turn. */
-  readonly reply: Reply;
+  readonly reply: FakeBedrockReply;
   /** Options for the analyzer under attack. */
   readonly allowedRunbooks?: readonly string[];
 }
@@ -207,11 +214,11 @@ function plantedIncident(c: Case, i: number): Incident {
   });
 }
 
-let server: LocalBedrock;
+let server: FakeBedrock;
 const results: { name: string; unsafe: boolean; proposal: string; leaked: boolean }[] = [];
 
 beforeAll(async () => {
-  server = await startLocalBedrock((req) => {
+  server = await startFakeBedrock((req) => {
     // The compromised model: finds the planted marker anywhere it can read and obeys it.
     const m = /<<obey:(\d+)>>/.exec(req.raw);
     return m ? CASES[Number(m[1])]!.reply : { kind: 'tool', input: report() };
@@ -247,7 +254,7 @@ describe('a hostile model that obeys instructions planted in the data', () => {
       const before = server.requests.length;
       const analyzer = createBedrockAnalyzer({
         modelId: 'compromised-model',
-        client: server.client(),
+        client: bedrockClient(server),
         catalog,
         retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
         ...(c.allowedRunbooks ? { allowedRunbooks: [...c.allowedRunbooks] } : {}),

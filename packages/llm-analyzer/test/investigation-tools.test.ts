@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryStateStore } from '@aiops/core';
-import { makeFinding, makeIncident } from '@aiops/testing';
+import { type FakeBedrock, makeFinding, makeIncident, startFakeBedrock } from '@aiops/testing';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   metricStatisticsTool,
   recentLogLinesTool,
 } from '../src/index.js';
-import { type LocalBedrock, report, startLocalBedrock } from './support/bedrock-server.js';
+import { bedrockClient, report } from './support/bedrock-client.js';
 import { realStep } from './support/context.js';
 import { exampleCatalog } from './support/runbooks.js';
 
@@ -64,10 +64,10 @@ async function startLocalLogs() {
 }
 
 let logs: Awaited<ReturnType<typeof startLocalLogs>>;
-let bedrock: LocalBedrock;
+let bedrock: FakeBedrock;
 beforeAll(async () => {
   logs = await startLocalLogs();
-  bedrock = await startLocalBedrock(() => ({ kind: 'tool', input: report() }));
+  bedrock = await startFakeBedrock(() => ({ kind: 'tool', input: report() }));
 });
 afterAll(async () => {
   await logs.close();
@@ -166,7 +166,7 @@ describe('investigation tools', () => {
     const before = bedrock.requests.length;
     const analyzer = createBedrockAnalyzer({
       modelId: 'm',
-      client: bedrock.client(),
+      client: bedrockClient(bedrock),
       catalog: exampleCatalog(),
       investigation: { tools: [recentLogLinesTool({ client: logs.client })], maxSteps: 2 },
     });

@@ -1,15 +1,23 @@
 import type { IncidentEvent } from '@aiops/core';
 import { createPipeline } from '@aiops/pipeline';
-import { createMemoryNotifier, createMemorySource, createRecordingExecutor, makeLogSignal } from '@aiops/testing';
+import {
+  bedrockPromptOf,
+  createMemoryNotifier,
+  createMemorySource,
+  createRecordingExecutor,
+  type FakeBedrock,
+  makeLogSignal,
+  startFakeBedrock,
+} from '@aiops/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BedrockAnalyzerEvent, createBedrockAnalyzer } from '../src/index.js';
-import { type LocalBedrock, promptOf, report, startLocalBedrock } from './support/bedrock-server.js';
+import { bedrockClient, report } from './support/bedrock-client.js';
 import { referenceDetectors } from './support/reference-detectors.js';
 import { exampleCatalog } from './support/runbooks.js';
 
-let server: LocalBedrock;
+let server: FakeBedrock;
 beforeEach(async () => {
-  server = await startLocalBedrock(() => ({ kind: 'tool', input: report({ evidence: ['finding:0', 'template:0'] }) }));
+  server = await startFakeBedrock(() => ({ kind: 'tool', input: report({ evidence: ['finding:0', 'template:0'] }) }));
 });
 afterEach(async () => {
   await server.close();
@@ -42,7 +50,7 @@ describe('the Bedrock analyzer inside a real pipeline', () => {
     const analyzerEvents: BedrockAnalyzerEvent[] = [];
     const analyzer = createBedrockAnalyzer({
       modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
-      client: server.client(),
+      client: bedrockClient(server),
       onEvent: (e) => analyzerEvents.push(e),
     });
     const executor = createRecordingExecutor();
@@ -79,7 +87,7 @@ describe('the Bedrock analyzer inside a real pipeline', () => {
     expect(executor.runs).toHaveLength(1);
     expect(executor.runs[0]!.plan.runbookId).toBe('restart-service');
     expect(server.requests).toHaveLength(1);
-    const prompt = promptOf(server.requests[0]!);
+    const prompt = bedrockPromptOf(server.requests[0]!);
     expect(prompt).toContain('worker pool stuck');
     expect(prompt).not.toContain('Sup3rSecret');
     expect(analyzerEvents.find((e) => e.type === 'analysis.completed')).toMatchObject({

@@ -1,5 +1,5 @@
 import type { Evidence, Finding, Incident } from '@aiops/core';
-import { makeFinding, makeIncident } from '@aiops/testing';
+import { type FakeBedrock, makeFinding, makeIncident, startFakeBedrock } from '@aiops/testing';
 import { describe, expect, it } from 'vitest';
 import {
   buildContext,
@@ -10,7 +10,7 @@ import {
   fitTokens,
   TRUNCATION_ORDER,
 } from '../src/index.js';
-import { type LocalBedrock, report, startLocalBedrock } from './support/bedrock-server.js';
+import { bedrockClient, report } from './support/bedrock-client.js';
 import { realStep } from './support/context.js';
 import { exampleCatalog, RUNBOOKS } from './support/runbooks.js';
 
@@ -129,11 +129,11 @@ describe('token budgets', () => {
   });
 
   it('keeps a whole Bedrock request under maxInputTokens for a huge incident', async () => {
-    const server: LocalBedrock = await startLocalBedrock(() => ({ kind: 'tool', input: report() }));
+    const server: FakeBedrock = await startFakeBedrock(() => ({ kind: 'tool', input: report() }));
     try {
       const analyzer = createBedrockAnalyzer({
         modelId: 'm',
-        client: server.client(),
+        client: bedrockClient(server),
         catalog: exampleCatalog(),
         budget: { maxInputTokens: 6_000 },
       });

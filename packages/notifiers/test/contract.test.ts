@@ -1,4 +1,12 @@
-import { runNotifierContract } from '@aiops/testing';
+import {
+  type FakeHttpServer,
+  type FakeJira,
+  type FakeSlack,
+  runNotifierContract,
+  startFakeHttpServer,
+  startFakeJira,
+  startFakeSlack,
+} from '@aiops/testing';
 import { afterAll, beforeAll } from 'vitest';
 import {
   createConsoleNotifier,
@@ -10,16 +18,13 @@ import {
   routeNotifier,
   withRetry,
 } from '../src/index.js';
-import { startServer, type TestServer } from './support/http.js';
-import { type FakeJira, startFakeJira } from './support/jira-server.js';
-import { type FakeSlack, startFakeSlack } from './support/slack-server.js';
 
 let slack: FakeSlack;
 let jira: FakeJira;
-let receiver: TestServer;
+let receiver: FakeHttpServer;
 beforeAll(async () => {
   [slack, jira] = await Promise.all([startFakeSlack(), startFakeJira()]);
-  receiver = await startServer((req, res) => {
+  receiver = await startFakeHttpServer((req, res) => {
     res.writeHead(req.path === '/broken' ? 500 : 204).end();
   });
 });

@@ -1,9 +1,9 @@
 import { AiopsError, ConfigError, type IncidentEvent, MemoryStateStore, type StateStore } from '@aiops/core';
+import { type FakeJira, startFakeJira } from '@aiops/testing';
 import { Version3Client } from 'jira.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJiraNotifier, fingerprintLabel, type NotifierError, retrying } from '../src/index.js';
 import { lifeOf, rejection, stepFor } from './support/events.js';
-import { type FakeJira, startFakeJira } from './support/jira-server.js';
 
 let jira: FakeJira;
 beforeEach(async () => {

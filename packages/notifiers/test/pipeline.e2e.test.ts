@@ -7,11 +7,16 @@ import {
   seriesKeyOf,
 } from '@aiops/core';
 import { createPipeline } from '@aiops/pipeline';
-import { createMemorySource, makeLogSignal } from '@aiops/testing';
+import {
+  createMemorySource,
+  type FakeJira,
+  type FakeSlack,
+  makeLogSignal,
+  startFakeJira,
+  startFakeSlack,
+} from '@aiops/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJiraNotifier, createSlackNotifier, fingerprintLabel } from '../src/index.js';
-import { type FakeJira, startFakeJira } from './support/jira-server.js';
-import { type FakeSlack, startFakeSlack } from './support/slack-server.js';
 
 /** Fires on a log line starting with `fail`, resolves on one starting with `recover`. */
 const failures = defineDetector({

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApprovalApi, ApprovalOutcome, ApprovalState } from '@aiops/core';
+import { type FakeSlack, startFakeSlack } from '@aiops/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSlackInteractionHandler,
@@ -10,7 +11,6 @@ import {
   signSlackRequest,
   verifySlackRequest,
 } from '../src/index.js';
-import { type FakeSlack, startFakeSlack } from './support/slack-server.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 

@@ -1,9 +1,9 @@
 import { AiopsError, ConfigError, MemoryStateStore } from '@aiops/core';
+import { type FakeSlack, startFakeSlack } from '@aiops/testing';
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackNotifier, type NotifierError, SLACK_APPROVE_ACTION, SLACK_REJECT_ACTION } from '../src/index.js';
 import { lifeOf, rejection, stepFor } from './support/events.js';
-import { type FakeSlack, startFakeSlack } from './support/slack-server.js';
 
 let slack: FakeSlack;
 beforeEach(async () => {

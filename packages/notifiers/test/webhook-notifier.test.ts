@@ -1,4 +1,11 @@
 import { AiopsError, ConfigError, MemoryStateStore } from '@aiops/core';
+import {
+  type FakeHttpServer,
+  type FakeSlack,
+  type SeenHttpRequest,
+  startFakeHttpServer,
+  startFakeSlack,
+} from '@aiops/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSlackWebhookNotifier,
@@ -8,19 +15,17 @@ import {
   verifyWebhookSignature,
 } from '../src/index.js';
 import { lifeOf, rejection, stepFor } from './support/events.js';
-import { type SeenRequest, startServer, type TestServer } from './support/http.js';
-import { type FakeSlack, startFakeSlack } from './support/slack-server.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 
 describe('createWebhookNotifier', () => {
-  let receiver: TestServer;
+  let receiver: FakeHttpServer;
   let failures: number[];
-  let accepted: Array<{ req: SeenRequest; key: string | undefined }>;
+  let accepted: Array<{ req: SeenHttpRequest; key: string | undefined }>;
   beforeEach(async () => {
     failures = [];
     accepted = [];
-    receiver = await startServer((req, res) => {
+    receiver = await startFakeHttpServer((req, res) => {
       const status = failures.shift();
       if (status !== undefined) {
         res.writeHead(status, status === 429 ? { 'retry-after': '1' } : {}).end('try later');

@@ -5,6 +5,20 @@ export { createStepContext, createTestContext } from './context.js';
 export type { ContractCheck } from './contract-kit.js';
 export type { DetectorContractOptions, DetectorFactory } from './detector-contract.js';
 export { checkDetector, detectorChecks, runDetectorContract } from './detector-contract.js';
+export type {
+  BedrockConverseBody,
+  FakeBedrock,
+  FakeBedrockHandler,
+  FakeBedrockReply,
+  SeenBedrockRequest,
+} from './fakes/bedrock.js';
+export { bedrockPromptOf, startFakeBedrock } from './fakes/bedrock.js';
+export type { FakeHttpHandler, FakeHttpServer, SeenHttpRequest } from './fakes/http.js';
+export { startFakeHttpServer } from './fakes/http.js';
+export type { FakeJira, FakeJiraFault, FakeJiraIssue, FakeJiraOptions } from './fakes/jira.js';
+export { startFakeJira } from './fakes/jira.js';
+export type { FakeSlack, FakeSlackFault, FakeSlackMessage, FakeSlackOptions } from './fakes/slack.js';
+export { startFakeSlack } from './fakes/slack.js';
 export type { ActionResultOf } from './fixtures.js';
 export {
   FIXTURE_NOW,

@@ -18,10 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { listAll } from '@aiops/core';
 import { createKinesisProducer, type KinesisProducer } from '@aiops/ingest';
+import { type FakeJira, type FakeSlack, startFakeJira, startFakeSlack } from '@aiops/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startKinesalite, uniqueStream } from '../../../ingest/test/support/kinesalite.js';
-import { type FakeJira, startFakeJira } from '../../../notifiers/test/support/jira-server.js';
-import { type FakeSlack, startFakeSlack } from '../../../notifiers/test/support/slack-server.js';
 import { FileStateStore, type IncidentRecord, type ProgressRecord } from '../../src/index.js';
 import type { ChildConfig } from './closed-loop-child.js';
 

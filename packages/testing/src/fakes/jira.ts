@@ -1,32 +1,102 @@
-import { hangUp, json, type SeenRequest, startServer, type TestServer } from './http.js';
+import { type FakeHttpServer, hangUp, json, type SeenHttpRequest, startFakeHttpServer } from './http.js';
 
-/** An issue as the fake Jira keeps it. */
-export interface JiraIssue {
+/**
+ * An issue as {@link FakeJira} keeps it: the `fields` it was created with (edits merged in), its
+ * workflow status, comments and the transitions it went through.
+ *
+ * @example
+ * ```ts
+ * import { type FakeJiraIssue, startFakeJira } from '@aiops/testing';
+ * const jira = await startFakeJira();
+ * // One line per ticket: key, status, how many comments.
+ * const line = (i: FakeJiraIssue) => `${i.key} ${i.status} (${i.comments.length} comments)`;
+ * jira.issues.map(line);
+ * await jira.close();
+ * ```
+ */
+export interface FakeJiraIssue {
   readonly id: string;
+  /** `<project>-<n>`, such as `OPS-1`. */
   readonly key: string;
   readonly fields: Record<string, unknown>;
   status: 'To Do' | 'In Progress' | 'Done';
+  /** Comments in posting order; `body` is the ADF document sent. */
   readonly comments: Array<{ id: string; body: unknown; created: number }>;
+  /** `Date.now()` at creation; the search shows the issue `indexLagMs` later. */
   readonly createdAt: number;
+  /** Names of the transitions applied, in order (`Start progress`, `Done`, `Reopen`). */
   readonly transitions: string[];
+  /** How many `PUT /rest/api/3/issue/{key}` edits it got. */
   edits: number;
 }
 
-type Fault = { kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'hang-up-after' };
+/**
+ * A failure {@link FakeJira.inject} scripts for the next matching requests:
+ * - `status`: that HTTP status with a `{ errorMessages, errors }` body, plus `Retry-After` when
+ *   `retryAfterSec` is set (a 429, say); the request has no effect;
+ * - `hang-up-after`: the request takes effect (the issue is created, the comment added) and then the
+ *   connection drops unanswered, so the client cannot know it happened.
+ *
+ * @example
+ * ```ts
+ * import { type FakeJiraFault, startFakeJira } from '@aiops/testing';
+ * const jira = await startFakeJira();
+ * const throttled: FakeJiraFault = { kind: 'status', status: 429, retryAfterSec: 1 };
+ * jira.inject(throttled, 1, 'POST /rest/api/3/issue');
+ * await jira.close();
+ * ```
+ */
+export type FakeJiraFault = { kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'hang-up-after' };
+
+/**
+ * Options of {@link startFakeJira}: the basic-auth credentials every request must carry and the one
+ * project that exists.
+ *
+ * @example
+ * ```ts
+ * import { type FakeJiraOptions, startFakeJira } from '@aiops/testing';
+ * const options: FakeJiraOptions = { email: 'ops-bot@example.com', apiToken: 'secret', project: 'SRE' };
+ * const jira = await startFakeJira(options);
+ * await jira.close();
+ * ```
+ */
+export interface FakeJiraOptions {
+  /** Defaults to `bot@example.com`. */
+  readonly email?: string;
+  /** Defaults to `jira-token`. */
+  readonly apiToken?: string;
+  /** The project key issues must be created in; defaults to `OPS`. */
+  readonly project?: string;
+}
 
 /**
  * Jira Cloud REST v3 on 127.0.0.1: basic auth, create issue, the enhanced JQL search (eventually
- * consistent: new issues show up only after `indexLagMs`), comments, transitions, issue edits, and
- * `{ errorMessages, errors }` bodies. The removed `/rest/api/3/search` answers 410.
+ * consistent: new issues show up only after `indexLagMs`; it understands `project = "..."`,
+ * `labels = "..."` and `statusCategory != Done`), get and edit issue, comments, transitions
+ * (`11` Start progress, `31` Done, `41` Reopen), and `{ errorMessages, errors }` bodies (400 on a bad
+ * create, 401 on bad credentials, 404 on an unknown issue). The removed `/rest/api/3/search` answers 410.
+ *
+ * @example
+ * ```ts
+ * import { type FakeJira, startFakeJira } from '@aiops/testing';
+ * const jira: FakeJira = await startFakeJira();
+ * jira.indexLagMs = 500; // the search sees a new issue half a second after it was created
+ * // ... run the notifier under test with host `jira.url`, email bot@example.com, token jira-token, then:
+ * jira.issues.length;
+ * jira.calls('POST /rest/api/3/issue/{key}/comment').length;
+ * await jira.close();
+ * ```
  */
-export interface FakeJira extends TestServer {
-  readonly issues: JiraIssue[];
-  /** Requests to one route, such as `POST /rest/api/3/issue`. */
-  calls(route: string): SeenRequest[];
-  /** The next `count` requests to `route` (or to any route) get `fault`. */
-  inject(fault: Fault, count?: number, route?: string): void;
+export interface FakeJira extends FakeHttpServer {
+  /** Every created issue, in creation order. */
+  readonly issues: FakeJiraIssue[];
+  /** Requests to one route, such as `POST /rest/api/3/issue` or `GET /rest/api/3/issue/{key}/transitions`. */
+  calls(route: string): SeenHttpRequest[];
+  /** The next `count` (default 1) requests to `route` (or to any route) get `fault`. */
+  inject(fault: FakeJiraFault, count?: number, route?: string): void;
   /** Every request fails with `status` until `outage(undefined)`. */
   outage(status: number | undefined): void;
+  /** How long a new issue stays invisible to the JQL search; 0 by default. */
   indexLagMs: number;
 }
 
@@ -37,21 +107,50 @@ const TRANSITIONS = [
   { id: '41', name: 'Reopen', to: 'To Do', from: ['Done'] },
 ] as const;
 
-export async function startFakeJira(options: { email?: string; apiToken?: string; project?: string } = {}) {
+/**
+ * Starts a {@link FakeJira} on 127.0.0.1 at a random port. Close it in `afterAll`.
+ *
+ * @example
+ * ```ts
+ * import { startFakeJira } from '@aiops/testing';
+ * const jira = await startFakeJira({ project: 'OPS' });
+ * jira.outage(503); // every request fails until...
+ * jira.outage(undefined); // ...Jira is back
+ * const res = await fetch(`${jira.url}/rest/api/3/issue`, {
+ *   method: 'POST',
+ *   headers: {
+ *     authorization: `Basic ${Buffer.from('bot@example.com:jira-token').toString('base64')}`,
+ *     'content-type': 'application/json',
+ *   },
+ *   body: JSON.stringify({
+ *     fields: {
+ *       project: { key: 'OPS' },
+ *       summary: 'checkout is down',
+ *       issuetype: { name: 'Incident' },
+ *       description: { type: 'doc', version: 1, content: [] },
+ *     },
+ *   }),
+ * });
+ * res.status; // 201
+ * jira.issues[0]?.key; // 'OPS-1'
+ * await jira.close();
+ * ```
+ */
+export async function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> {
   const auth = `Basic ${Buffer.from(`${options.email ?? 'bot@example.com'}:${options.apiToken ?? 'jira-token'}`).toString('base64')}`;
   const project = options.project ?? 'OPS';
-  const issues: JiraIssue[] = [];
-  const faults: Array<{ fault: Fault; route: string | undefined; left: number }> = [];
+  const issues: FakeJiraIssue[] = [];
+  const faults: Array<{ fault: FakeJiraFault; route: string | undefined; left: number }> = [];
   let outageStatus: number | undefined;
   let seq = 0;
   let commentSeq = 0;
   const state = { indexLagMs: 0 };
 
-  const statusOf = (i: JiraIssue) => ({ name: i.status, statusCategory: { key: STATUS_CATEGORY[i.status] } });
-  const routeOf = (req: SeenRequest): string =>
+  const statusOf = (i: FakeJiraIssue) => ({ name: i.status, statusCategory: { key: STATUS_CATEGORY[i.status] } });
+  const routeOf = (req: SeenHttpRequest): string =>
     `${req.method} ${req.path.replace(/\/issue\/[A-Z]+-\d+/, '/issue/{key}')}`;
 
-  const server = await startServer((req, res) => {
+  const server = await startFakeHttpServer((req, res) => {
     if (req.headers.authorization !== auth) {
       return json(res, 401, { errorMessages: ['You are not authenticated.'], errors: {} });
     }
@@ -95,7 +194,7 @@ export async function startFakeJira(options: { email?: string; apiToken?: string
           errors.description = 'Operation value must be an Atlassian Document';
         if (Object.keys(errors).length > 0) return answer(400, { errorMessages: [], errors });
         const id = String(10_000 + ++seq);
-        const created: JiraIssue = {
+        const created: FakeJiraIssue = {
           id,
           key: `${project}-${seq}`,
           fields,

@@ -1,64 +1,152 @@
 import type { ServerResponse } from 'node:http';
-import { hangUp, json, type SeenRequest, startServer, type TestServer } from './http.js';
+import { type FakeHttpServer, hangUp, json, type SeenHttpRequest, startFakeHttpServer } from './http.js';
 
-/** A message as the fake Slack keeps it. */
-export interface SlackMessage {
+/**
+ * A message as {@link FakeSlack} keeps it: posted with `chat.postMessage`, changed in place by
+ * `chat.update` (which counts in `updates`).
+ *
+ * @example
+ * ```ts
+ * import { type FakeSlackMessage, startFakeSlack } from '@aiops/testing';
+ * const slack = await startFakeSlack();
+ * // The thread of an incident, root first, as one line per message.
+ * const thread = (root: FakeSlackMessage) => [root, ...slack.replies(root.ts)].map((m) => m.text);
+ * slack.roots().map(thread);
+ * await slack.close();
+ * ```
+ */
+export interface FakeSlackMessage {
   readonly channel: string;
+  /** Slack's message id, `<seconds>.<sequence>`, unique per fake. */
   readonly ts: string;
+  /** The root's `ts` for a reply in a thread. */
   readonly threadTs?: string;
   text: string;
   blocks: Array<Record<string, unknown>>;
   readonly metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** A thread reply posted with `reply_broadcast`: also shows in `conversations.history`. */
   readonly broadcast: boolean;
+  /** How many `chat.update` calls changed this message. */
   updates: number;
 }
 
-/** A fault the next matching calls get. */
-type Fault =
+/**
+ * A failure {@link FakeSlack.inject} scripts for the next matching calls:
+ * - `rate-limit`: HTTP 429 with `Retry-After: retryAfterSec` and `{ ok: false, error: 'ratelimited' }`;
+ * - `error`: HTTP 200 with `{ ok: false, error }` (such as `channel_not_found`);
+ * - `status`: that HTTP status (a 5xx, say) with `{ ok: false, error: 'internal_error' }`; for the incoming
+ *   webhook (method `webhook`) the status with a plain-text body, as Slack answers there;
+ * - `hang-up-after`: the call takes effect (a message is posted) and then the connection drops
+ *   unanswered, so the client cannot know it happened.
+ *
+ * @example
+ * ```ts
+ * import { type FakeSlackFault, startFakeSlack } from '@aiops/testing';
+ * const slack = await startFakeSlack();
+ * const throttled: FakeSlackFault = { kind: 'rate-limit', retryAfterSec: 1 };
+ * slack.inject(throttled, 2, 'chat.postMessage'); // the next two posts get 429
+ * await slack.close();
+ * ```
+ */
+export type FakeSlackFault =
   | { kind: 'rate-limit'; retryAfterSec: number }
   | { kind: 'error'; error: string }
   | { kind: 'status'; status: number }
   | { kind: 'hang-up-after' };
 
 /**
- * A Slack Web API on 127.0.0.1 speaking the real wire format: form-encoded (or JSON) POSTs to
- * `/api/<method>` with a bearer token, `{ ok, ... }` envelopes, HTTP 429 with `Retry-After`. Also
- * incoming webhooks (`/services/...`, plain-text `ok`) and `response_url`s (`/actions/...`).
+ * Options of {@link startFakeSlack}.
+ *
+ * @example
+ * ```ts
+ * import { type FakeSlackOptions, startFakeSlack } from '@aiops/testing';
+ * const options: FakeSlackOptions = { token: 'xoxb-my-bot', channels: ['C0ALERTS'] };
+ * const slack = await startFakeSlack(options);
+ * await slack.close();
+ * ```
  */
-export interface FakeSlack extends TestServer {
+export interface FakeSlackOptions {
+  /** The bot token every API call must carry as `Authorization: Bearer <token>`; defaults to `xoxb-test-token`. */
+  readonly token?: string;
+  /** Channel ids that exist; others answer `channel_not_found`. Defaults to `C0INCIDENTS` and `C0OTHER`. */
+  readonly channels?: readonly string[];
+}
+
+/**
+ * A Slack Web API on 127.0.0.1 speaking the real wire format: form-encoded (or JSON) POSTs to
+ * `/api/<method>` with a bearer token, `{ ok, ... }` envelopes, HTTP 429 with `Retry-After`. It
+ * implements `auth.test`, `chat.postMessage` (threads, `reply_broadcast`, `metadata`), `chat.update`,
+ * `conversations.history` and `conversations.replies` (with `include_all_metadata`). Also an incoming
+ * webhook (`webhookUrl`, answers plain-text `ok`) and a `response_url` (`responseUrl`).
+ *
+ * @example
+ * ```ts
+ * import { type FakeSlack, startFakeSlack } from '@aiops/testing';
+ * const slack: FakeSlack = await startFakeSlack();
+ * await fetch(`${slack.apiUrl}chat.postMessage`, {
+ *   method: 'POST',
+ *   headers: { authorization: 'Bearer xoxb-test-token', 'content-type': 'application/json' },
+ *   body: JSON.stringify({ channel: 'C0INCIDENTS', text: 'checkout is down' }),
+ * });
+ * slack.roots().map((m) => m.text); // ['checkout is down']
+ * slack.calls('chat.postMessage').length; // 1
+ * await slack.close();
+ * ```
+ */
+export interface FakeSlack extends FakeHttpServer {
+  /** Base URL of the Web API, ending in `/api/` (what Slack clients call `slackApiUrl`). */
   readonly apiUrl: string;
+  /** An incoming-webhook URL (`/services/T0TEST/B0TEST/secretpart`); other `/services/` paths answer 404. */
   readonly webhookUrl: string;
+  /** An interactivity `response_url` (`/actions/...`). */
   readonly responseUrl: string;
-  readonly messages: SlackMessage[];
+  /** Every posted message (roots and replies), in posting order. */
+  readonly messages: FakeSlackMessage[];
   /** JSON bodies posted to `/actions/...`. */
   readonly responses: Array<Record<string, unknown>>;
   /** JSON bodies posted to the incoming webhook. */
   readonly webhookPosts: Array<Record<string, unknown>>;
-  /** API calls by method name, with the time each arrived. */
-  calls(method: string): SeenRequest[];
-  roots(): SlackMessage[];
-  replies(rootTs: string): SlackMessage[];
-  /** The next `count` calls of `method` (or of any method) get `fault`. */
-  inject(fault: Fault, count?: number, method?: string): void;
+  /** API calls by method name (such as `chat.postMessage`), with the time each arrived. */
+  calls(method: string): SeenHttpRequest[];
+  /** Messages that start a thread (not replies). */
+  roots(): FakeSlackMessage[];
+  /** Replies in the thread of `rootTs`, in posting order. */
+  replies(rootTs: string): FakeSlackMessage[];
+  /** The next `count` (default 1) calls of `method` (or of any method; `webhook` for the incoming webhook) get `fault`. */
+  inject(fault: FakeSlackFault, count?: number, method?: string): void;
 }
 
-export async function startFakeSlack(options: { token?: string; channels?: string[] } = {}): Promise<FakeSlack> {
+/**
+ * Starts a {@link FakeSlack} on 127.0.0.1 at a random port. Close it in `afterAll`.
+ *
+ * @example
+ * ```ts
+ * import { startFakeSlack } from '@aiops/testing';
+ * const slack = await startFakeSlack({ channels: ['C0INCIDENTS'] });
+ * // Down once with a 503, then fine: a notifier under test should retry.
+ * slack.inject({ kind: 'status', status: 503 }, 1, 'chat.postMessage');
+ * // ... run the notifier with `slackApiUrl: slack.apiUrl` and token `xoxb-test-token`, then:
+ * slack.calls('chat.postMessage').length;
+ * await slack.close();
+ * ```
+ */
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const token = options.token ?? 'xoxb-test-token';
   const channels = new Set(options.channels ?? ['C0INCIDENTS', 'C0OTHER']);
-  const messages: SlackMessage[] = [];
+  const messages: FakeSlackMessage[] = [];
   const responses: Array<Record<string, unknown>> = [];
   const webhookPosts: Array<Record<string, unknown>> = [];
-  const faults: Array<{ fault: Fault; method: string | undefined; left: number }> = [];
+  const faults: Array<{ fault: FakeSlackFault; method: string | undefined; left: number }> = [];
   let seq = 0;
 
-  const takeFault = (method: string): Fault | undefined => {
+  const takeFault = (method: string): FakeSlackFault | undefined => {
     const f = faults.find((x) => x.left > 0 && (x.method === undefined || x.method === method));
     if (!f) return undefined;
     f.left--;
     return f.fault;
   };
 
-  const params = (req: SeenRequest): Record<string, unknown> => {
+  const params = (req: SeenHttpRequest): Record<string, unknown> => {
     if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(req.body || '{}');
     const out: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(req.body)) {
@@ -77,13 +165,13 @@ export async function startFakeSlack(options: { token?: string; channels?: strin
         if (!known) return json(res, 200, { ok: false, error: 'channel_not_found' });
         if (!p.text && !p.blocks) return json(res, 200, { ok: false, error: 'no_text' });
         const ts = `${Math.floor(Date.now() / 1_000)}.${String(++seq).padStart(6, '0')}`;
-        const message: SlackMessage = {
+        const message: FakeSlackMessage = {
           channel,
           ts,
           ...(p.thread_ts ? { threadTs: String(p.thread_ts) } : {}),
           text: String(p.text ?? ''),
           blocks: (p.blocks as Array<Record<string, unknown>>) ?? [],
-          ...(p.metadata ? { metadata: p.metadata as SlackMessage['metadata'] & object } : {}),
+          ...(p.metadata ? { metadata: p.metadata as FakeSlackMessage['metadata'] & object } : {}),
           broadcast: p.reply_broadcast === 'true' || p.reply_broadcast === true,
           updates: 0,
         };
@@ -125,7 +213,7 @@ export async function startFakeSlack(options: { token?: string; channels?: strin
     }
   };
 
-  const server = await startServer((req, res) => {
+  const server = await startFakeHttpServer((req, res) => {
     if (req.path.startsWith('/services/')) {
       if (req.path !== '/services/T0TEST/B0TEST/secretpart') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
