@@ -29,6 +29,24 @@ const planOf = (d: PlanDecision): ActionPlan => {
   return d.plan;
 };
 
+/** A counting local runbook with supervised runs in its own folder, and a first executor that planned it. */
+async function localRunSetup(name: string, extra: { heartbeatMs?: number; workerId?: string } = {}) {
+  const runs = runsFile();
+  const runDir = join(dir, name);
+  const store = new MemoryStateStore();
+  const files = { 'runbooks/a.yaml': countingRunbook('a') };
+  const opts = {
+    local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
+    store,
+    clock: systemClock,
+    heartbeatMs: 50,
+    ...extra,
+  };
+  const before = harness(files, opts);
+  const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+  return { runs, runDir, store, files, opts, before, plan };
+}
+
 const SSM_RUNBOOK = `id: restart-ssm
 title: Restart over SSM
 risk: low
@@ -109,18 +127,7 @@ describe('idempotency', () => {
   });
 
   it('a local run (runDir) whose executor process was SIGKILLed is followed to its end by the next process, not run again', async () => {
-    const runs = runsFile();
-    const runDir = join(dir, 'local-runs');
-    const store = new MemoryStateStore();
-    const files = { 'runbooks/a.yaml': countingRunbook('a') };
-    const opts = {
-      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
-      store,
-      clock: systemClock,
-      heartbeatMs: 50,
-    };
-    const before = harness(files, opts);
-    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    const { runs, runDir, store, files, opts, before, plan } = await localRunSetup('local-runs');
     // A host process runs the plan's process and is killed mid-run, leaving the record it had written.
     const host = await startDyingHost(runDir, plan.id, runs, 1_000);
     host.kill();
@@ -148,20 +155,11 @@ describe('idempotency', () => {
   }, 30_000);
 
   it('with a stable workerId, a restarted worker follows the run its previous life left at once (no three-heartbeat wait)', async () => {
-    const runs = runsFile();
-    const runDir = join(dir, 'local-runs-worker');
-    const store = new MemoryStateStore();
-    const files = { 'runbooks/a.yaml': countingRunbook('a') };
     // Heartbeats so long that waiting for this record to look abandoned would take three minutes.
-    const opts = {
-      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
-      store,
-      clock: systemClock,
+    const { runs, runDir, store, files, opts, before, plan } = await localRunSetup('local-runs-worker', {
       heartbeatMs: 60_000,
       workerId: 'pod-a',
-    };
-    const before = harness(files, opts);
-    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    });
     const host = await startDyingHost(runDir, plan.id, runs, 500);
     host.kill();
     await host.exited;
@@ -208,18 +206,7 @@ describe('idempotency', () => {
   });
 
   it('a local run (runDir) named by a process that died before starting it is started by the next process, once', async () => {
-    const runs = runsFile();
-    const runDir = join(dir, 'local-runs-never');
-    const store = new MemoryStateStore();
-    const files = { 'runbooks/a.yaml': countingRunbook('a') };
-    const opts = {
-      local: { env: { RUNS_FILE: runs }, runDir, resumePollMs: 20 },
-      store,
-      clock: systemClock,
-      heartbeatMs: 50,
-    };
-    const before = harness(files, opts);
-    const plan = planOf(await before.plan({ runbookId: 'a', parameters: { service: 'checkout' } }));
+    const { runs, runDir, store, files, opts, before, plan } = await localRunSetup('local-runs-never');
     // What a process killed between naming the run and starting it leaves: the record, no claim file.
     await store.put(`runbooks/run/${plan.id}`, {
       status: 'running',
