@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { resolve, sep } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { parseOptions } from '@aiops/core';
 import { z } from 'zod';
 import { type Prepared, resumeSupervised, runFiles, runSupervised } from './local-supervisor.js';
@@ -34,6 +35,17 @@ const LocalDriverOptionsSchema = z.object({
   runDir: z.string().min(1).optional(),
   /** How often a run followed after a restart is checked. */
   resumePollMs: z.number().int().positive().default(200),
+  /**
+   * How long the files of a finished run stay in `runDir` (7 days by default). Older ones are
+   * removed, at most once an hour, when a run starts. A run with no exit status is never removed: its
+   * claim is what keeps it from running twice. Keep this no longer than the executor's `retentionMs`
+   * is short: a plan's run record must outlive the files it could otherwise be started again without.
+   */
+  runRetentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3_600_000),
 });
 /**
  * Options of {@link createLocalDriver}.
@@ -78,10 +90,17 @@ export function createLocalDriver(options: LocalDriverOptions = {}): ActionDrive
     };
   }
   const supervised = { ...o, runDir };
+  let prunedAt = Number.NEGATIVE_INFINITY;
   return {
     type: 'local',
     externalRefFor: (_action, planId) => ({ kind: 'local', id: runFiles(runDir, planId).stem }),
     run: async (action, ctx) => {
+      const now = Date.now();
+      if (now - prunedAt >= 3_600_000) {
+        prunedAt = now;
+        // Best effort: a file that cannot be read or removed now is tried again in an hour.
+        void pruneRunDir(runDir, now - o.runRetentionMs).catch(() => undefined);
+      }
       const p = prepare(action, ctx, o);
       return 'status' in p ? p : runSupervised(p, ctx, supervised);
     },
@@ -203,4 +222,30 @@ function runProcess(
       finish({ status: 'failed', reason: `${program} ${why}`, output, details: { exitCode: code, signal, tookMs } });
     });
   });
+}
+
+/**
+ * Internal: removes the files (`.out`, `.pid`, `.exit.json`) of every run in `runDir` whose exit
+ * status was written before `before` (epoch ms). Runs without an exit status are left alone. Returns
+ * how many runs it removed.
+ */
+export async function pruneRunDir(runDir: string, before: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(runDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = /^([0-9a-f]{32})\.exit\.json$/.exec(name);
+    if (!m) continue;
+    const info = await stat(join(runDir, name)).catch(() => undefined);
+    if (!info || info.mtimeMs >= before) continue;
+    const stem = m[1]!;
+    // The exit status goes last: while it exists, the run still reads as finished.
+    for (const ext of ['out', 'pid', 'exit.json']) await rm(join(runDir, `${stem}.${ext}`), { force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDriver, type RenderedLocal } from '../src/index.js';
+import { pruneRunDir } from '../src/local-driver.js';
 import { runFiles } from '../src/local-supervisor.js';
 import { driverContext } from './support/driver-context.js';
 import { alive, startDyingHost, waitFor } from './support/dying-host.js';
@@ -258,3 +259,43 @@ describe('local process driver with a runDir (runs that outlive the executor pro
 
 /** Appends "ran <plan id>" to the file named by its argument, and says so. */
 const RECORD_RUN = `require('node:fs').appendFileSync(process.argv[1], 'ran ' + process.env.AIOPS_PLAN_ID + '\\n'); console.log('ran', process.env.AIOPS_PLAN_ID);`;
+
+describe('pruneRunDir', () => {
+  it('removes the files of runs that finished before the cut-off, and nothing of unfinished or recent runs', async () => {
+    const runDir = join(dir, 'prune');
+    await mkdir(runDir, { recursive: true });
+    const old = (Date.now() - 8 * 24 * 3_600_000) / 1000;
+    const files = (planId: string) => runFiles(runDir, planId);
+    const write = async (path: string, ageSeconds?: number) => {
+      await writeFile(path, 'x');
+      if (ageSeconds !== undefined) await utimes(path, ageSeconds, ageSeconds);
+    };
+    const finishedLongAgo = files('plan-old');
+    for (const f of [finishedLongAgo.out, finishedLongAgo.pid, finishedLongAgo.exit]) await write(f, old);
+    const finishedToday = files('plan-new');
+    for (const f of [finishedToday.out, finishedToday.pid, finishedToday.exit]) await write(f);
+    // Claimed long ago and never finished: its claim is what stops a second run.
+    const unfinished = files('plan-unfinished');
+    for (const f of [unfinished.out, unfinished.pid]) await write(f, old);
+    await write(join(runDir, 'notes.txt'), old);
+
+    expect(await pruneRunDir(runDir, Date.now() - 7 * 24 * 3_600_000)).toBe(1);
+    expect((await readdir(runDir)).sort()).toEqual(
+      [
+        finishedToday.out,
+        finishedToday.pid,
+        finishedToday.exit,
+        unfinished.out,
+        unfinished.pid,
+        join(runDir, 'notes.txt'),
+      ]
+        .map((f) => f.slice(runDir.length + 1))
+        .sort(),
+    );
+    expect(await pruneRunDir(join(dir, 'no-such-folder'), Date.now())).toBe(0);
+  });
+
+  it('is refused a retention that is not a positive number of milliseconds', () => {
+    expect(() => createLocalDriver({ runDir: join(dir, 'x'), runRetentionMs: 0 })).toThrow(/runRetentionMs/);
+  });
+});

@@ -278,6 +278,8 @@ export const ExecutorConfigSchema = z
         cwd: name.optional(),
         /** Where supervised runs keep their pid, output and exit status, so a run survives a crash of this process. */
         runDir: name.optional(),
+        /** How long a finished run's files stay in runDir (default 7 days). */
+        runRetentionMs: positive.optional(),
         killGraceMs: ms.optional(),
       })
       .strict()
