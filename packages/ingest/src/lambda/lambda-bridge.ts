@@ -1,14 +1,6 @@
-import {
-  type Delivery,
-  type Logger,
-  LoggerSchema,
-  parseOptions,
-  type Source,
-  type StageContext,
-  silentLogger,
-} from '@aiops/core';
+import { type Logger, LoggerSchema, parseOptions, type Source, silentLogger } from '@aiops/core';
 import { z } from 'zod';
-import { Changes } from '../internal/changes.js';
+import { createBatchQueue } from '../internal/batch-queue.js';
 import { type KinesisBatchResponse, type KinesisStreamEvent, LambdaBatch } from './kinesis-event.js';
 import type { KinesisLambdaHandler, LambdaContextLike } from './lambda-handler.js';
 
@@ -82,32 +74,9 @@ export interface KinesisLambdaBridge {
 export function createKinesisLambdaBridge(options: KinesisLambdaBridgeOptions = {}): KinesisLambdaBridge {
   const o = parseOptions(OptionsSchema, options, 'createKinesisLambdaBridge');
   const logger = o.logger ?? silentLogger;
-  const queue: Delivery[][] = [];
-  const changes = new Changes();
+  const batches = createBatchQueue(o.name, 'lambda bridge');
+  const source = batches.source;
   let invocation = 0;
-  let stopped = false;
-  let reading = false;
-
-  const source: Source = {
-    name: o.name,
-    async *read(ctx: StageContext) {
-      if (reading) throw new Error(`lambda bridge "${o.name}" is already being read`);
-      reading = true;
-      try {
-        while (!stopped && !ctx.signal.aborted) {
-          const next = queue.shift();
-          if (next) yield next;
-          else await changes.wait(ctx.signal);
-        }
-      } finally {
-        reading = false;
-      }
-    },
-    stop() {
-      stopped = true;
-      changes.notify();
-    },
-  };
 
   const handler = async (event: KinesisStreamEvent, context?: LambdaContextLike): Promise<KinesisBatchResponse> => {
     const batch = new LambdaBatch(event, {
@@ -116,11 +85,10 @@ export function createKinesisLambdaBridge(options: KinesisLambdaBridgeOptions = 
       sourceName: o.name,
     });
     const budget = (context?.getRemainingTimeInMillis?.() ?? o.defaultTimeoutMs) - o.timeoutMarginMs;
-    if (stopped) {
+    if (batches.stopped) {
       logger.error('lambda bridge is stopped; failing the batch');
     } else if (batch.deliveries.length > 0) {
-      queue.push(batch.deliveries);
-      changes.notify();
+      batches.push(batch.deliveries);
       await batch.settled(budget);
     }
     const response = batch.response();

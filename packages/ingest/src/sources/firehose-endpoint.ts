@@ -1,17 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import {
-  type Delivery,
-  type Logger,
-  LoggerSchema,
-  parseOptions,
-  type Source,
-  type StageContext,
-  silentLogger,
-} from '@aiops/core';
+import { type Delivery, type Logger, LoggerSchema, parseOptions, type Source, silentLogger } from '@aiops/core';
 import { z } from 'zod';
-import { Changes } from '../internal/changes.js';
+import { createBatchQueue } from '../internal/batch-queue.js';
 
 /**
  * Options of {@link createFirehoseEndpoint}.
@@ -104,34 +96,11 @@ export function createFirehoseEndpoint(options: FirehoseEndpointOptions = {}): F
   const o = parseOptions(OptionsSchema, options, 'createFirehoseEndpoint');
   const logger = o.logger ?? silentLogger;
   const keys = o.accessKey === undefined ? [] : typeof o.accessKey === 'string' ? [o.accessKey] : [...o.accessKey];
-  const queue: Delivery[][] = [];
-  const changes = new Changes();
+  const batches = createBatchQueue(o.name, 'firehose endpoint');
+  const source = batches.source;
   const counts = { requests: 0, records: 0, rejected: 0, failed: 0 };
   let pending = 0;
-  let reading = false;
-  let stopped = false;
   let seq = 0;
-
-  const source: Source = {
-    name: o.name,
-    async *read(ctx: StageContext) {
-      if (reading) throw new Error(`firehose endpoint "${o.name}" is already being read`);
-      reading = true;
-      try {
-        while (!stopped && !ctx.signal.aborted) {
-          const next = queue.shift();
-          if (next) yield next;
-          else await changes.wait(ctx.signal);
-        }
-      } finally {
-        reading = false;
-      }
-    },
-    stop() {
-      stopped = true;
-      changes.notify();
-    },
-  };
 
   const reply = (res: ServerResponse, status: number, requestId: string, errorMessage?: string): void => {
     const body = JSON.stringify({ requestId, timestamp: Date.now(), ...(errorMessage ? { errorMessage } : {}) });
@@ -152,7 +121,7 @@ export function createFirehoseEndpoint(options: FirehoseEndpointOptions = {}): F
     if (keys.length > 0 && !keyMatches(String(req.headers['x-amz-firehose-access-key'] ?? ''), keys)) {
       return refuse(401, 'X-Amz-Firehose-Access-Key is missing or wrong');
     }
-    if (stopped || !reading) return refuse(503, 'not consuming yet; retry later');
+    if (batches.stopped || !batches.reading) return refuse(503, 'not consuming yet; retry later');
     if (pending >= o.maxPendingRequests) return refuse(503, 'too many requests in flight; retry later');
     let body: FirehoseBody;
     try {
@@ -198,8 +167,7 @@ export function createFirehoseEndpoint(options: FirehoseEndpointOptions = {}): F
     if (deliveries.length === 0) return reply(res, 200, requestId);
     counts.records += deliveries.length;
     pending++;
-    queue.push(deliveries);
-    changes.notify();
+    batches.push(deliveries);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       allSettled.then(() => false),
