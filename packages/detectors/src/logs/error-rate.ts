@@ -1,5 +1,4 @@
 import {
-  cloneJson,
   type DetectorContext,
   type Evidence,
   type Finding,
@@ -9,7 +8,7 @@ import {
 } from '@aiops/core';
 import { SeriesKeys } from '../internal/series-keys.js';
 import { round4 } from '../internal/stats.js';
-import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
+import { type ClosedWindow, KeyedWindows } from '../windows/keyed-windows.js';
 import { classifyLogLine } from './classify.js';
 import {
   type ErrorRateDetector,
@@ -273,17 +272,12 @@ export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRa
       };
     },
     snapshot() {
-      const series: [string, number, unknown][] = [];
-      for (const [key, e] of windows.table.entries()) {
-        const { closed, ...rest } = e.state;
-        series.push([key, e.lastSeen, cloneJson({ ...rest, closed: Number.isFinite(closed) ? closed : null })]);
-      }
       return {
         version: 1,
         watermark,
         lastArrivalWall: Number.isNaN(lastArrivalWall) ? null : lastArrivalWall,
         counters: { ...c },
-        series,
+        series: windows.snapshotKeys(),
       };
     },
     restore(state) {
@@ -292,10 +286,7 @@ export function createErrorRateDetector(options: ErrorRateOptions = {}): ErrorRa
       watermark = state.watermark;
       Object.assign(c, state.counters);
       lastArrivalWall = state.lastArrivalWall ?? Number.NaN;
-      for (const [key, lastSeen, raw] of state.series) {
-        const st = cloneJson(raw) as Omit<KeyWindows<Acc, Series>, 'closed'> & { closed: number | null };
-        windows.table.put(key, { ...st, closed: st.closed ?? Number.NEGATIVE_INFINITY }, lastSeen);
-      }
+      windows.restoreKeys(state.series);
     },
   };
   return detector;

@@ -1,7 +1,7 @@
-import { cloneJson, type Detector, type DetectorContext, type Finding, parseOptions } from '@aiops/core';
+import { type Detector, type DetectorContext, type Finding, parseOptions } from '@aiops/core';
 import { z } from 'zod';
 import { SeriesKeys } from '../internal/series-keys.js';
-import { type ClosedWindow, KeyedWindows, type KeyWindows } from '../windows/keyed-windows.js';
+import { type ClosedWindow, KeyedWindows } from '../windows/keyed-windows.js';
 import { classifyLogLine } from './classify.js';
 import { logLabels, logSeriesName, sampleOf } from './log-series.js';
 import { createTemplateMiner } from './template-miner.js';
@@ -258,17 +258,12 @@ export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}):
       return out.length > 0 ? out : undefined;
     },
     snapshot() {
-      const series: [string, number, unknown][] = [];
-      for (const [key, e] of windows.table.entries()) {
-        const { closed, ...rest } = e.state;
-        series.push([key, e.lastSeen, cloneJson({ ...rest, closed: Number.isFinite(closed) ? closed : null })]);
-      }
       return {
         version: 1,
         watermark,
         lastArrivalWall: Number.isNaN(lastArrivalWall) ? null : lastArrivalWall,
         miner: miner.snapshot(),
-        series,
+        series: windows.snapshotKeys(),
       };
     },
     restore(state) {
@@ -277,10 +272,7 @@ export function createTemplateSpikeDetector(options: TemplateSpikeOptions = {}):
       windows = new KeyedWindows<Acc, Series>(spec, createAcc, o.maxSeries, createSeries);
       watermark = state.watermark;
       lastArrivalWall = state.lastArrivalWall ?? Number.NaN;
-      for (const [key, lastSeen, raw] of state.series) {
-        const st = cloneJson(raw) as Omit<KeyWindows<Acc, Series>, 'closed'> & { closed: number | null };
-        windows.table.put(key, { ...st, closed: st.closed ?? Number.NEGATIVE_INFINITY }, lastSeen);
-      }
+      windows.restoreKeys(state.series);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { cloneJson } from '@aiops/core';
 import { SeriesTable } from '../internal/series-table.js';
 
 /**
@@ -108,5 +109,26 @@ export class KeyedWindows<A, X = undefined> {
   /** Closes windows of every key against a common watermark. */
   closeAll(watermark: number, out: ClosedWindow<A>[]): void {
     for (const [key, e] of this.table.entries()) this.close(key, e.state, watermark, out);
+  }
+
+  /**
+   * Every key as plain JSON, `[key, lastSeen, state]`, for detectors whose accumulators and extra
+   * state are JSON already (`closed` of a key that never closed a window becomes null).
+   */
+  snapshotKeys(): [string, number, unknown][] {
+    const keys: [string, number, unknown][] = [];
+    for (const [key, e] of this.table.entries()) {
+      const { closed, ...rest } = e.state;
+      keys.push([key, e.lastSeen, cloneJson({ ...rest, closed: Number.isFinite(closed) ? closed : null })]);
+    }
+    return keys;
+  }
+
+  /** Puts back the keys of a {@link KeyedWindows.snapshotKeys}. */
+  restoreKeys(keys: readonly (readonly [string, number, unknown])[]): void {
+    for (const [key, lastSeen, raw] of keys) {
+      const st = cloneJson(raw) as Omit<KeyWindows<A, X>, 'closed'> & { closed: number | null };
+      this.table.put(key, { ...st, closed: st.closed ?? Number.NEGATIVE_INFINITY }, lastSeen);
+    }
   }
 }
